@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cometchat_sidecar/auth/v1/auth.proto\x12\x19\x63ometchat_sidecar.auth.v1\"m\n\tCallsUser\x12\x0b\n\x03uid\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06\x61vatar\x18\x03 \x01(\t\x12\x35\n\x06status\x18\x04 \x01(\x0e\x32%.cometchat_sidecar.auth.v1.UserStatus\",\n\x0cLoginRequest\x12\x0b\n\x03uid\x18\x01 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\"C\n\rLoginResponse\x12\x32\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUser\"+\n\x15LoginWithTokenRequest\x12\x12\n\nauth_token\x18\x01 \x01(\t\"L\n\x16LoginWithTokenResponse\x12\x32\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUser\"\x18\n\x16GetLoggedInUserRequest\"M\n\x17GetLoggedInUserResponse\x12\x32\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUser\"\x0f\n\rLogoutRequest\"\x10\n\x0eLogoutResponse*Z\n\nUserStatus\x12\x1b\n\x17USER_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12USER_STATUS_ONLINE\x10\x01\x12\x17\n\x13USER_STATUS_OFFLINE\x10\x02\x32\xb9\x03\n\x0b\x41uthService\x12Z\n\x05Login\x12\'.cometchat_sidecar.auth.v1.LoginRequest\x1a(.cometchat_sidecar.auth.v1.LoginResponse\x12u\n\x0eLoginWithToken\x12\x30.cometchat_sidecar.auth.v1.LoginWithTokenRequest\x1a\x31.cometchat_sidecar.auth.v1.LoginWithTokenResponse\x12x\n\x0fGetLoggedInUser\x12\x31.cometchat_sidecar.auth.v1.GetLoggedInUserRequest\x1a\x32.cometchat_sidecar.auth.v1.GetLoggedInUserResponse\x12]\n\x06Logout\x12(.cometchat_sidecar.auth.v1.LogoutRequest\x1a).cometchat_sidecar.auth.v1.LogoutResponseBz\n\"io.github.cometchatsidecar.auth.v1B\tAuthProtoP\x01ZGgithub.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1;authv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cometchat_sidecar/auth/v1/auth.proto\x12\x19\x63ometchat_sidecar.auth.v1\"\x88\x01\n\tCallsUser\x12\x10\n\x03uid\x18\x01 \x01(\tR\x03uid\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n\x06\x61vatar\x18\x03 \x01(\tR\x06\x61vatar\x12=\n\x06status\x18\x04 \x01(\x0e\x32%.cometchat_sidecar.auth.v1.UserStatusR\x06status\"9\n\x0cLoginRequest\x12\x10\n\x03uid\x18\x01 \x01(\tR\x03uid\x12\x17\n\x07\x61pi_key\x18\x02 \x01(\tR\x06\x61piKey\"I\n\rLoginResponse\x12\x38\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"6\n\x15LoginWithTokenRequest\x12\x1d\n\nauth_token\x18\x01 \x01(\tR\tauthToken\"R\n\x16LoginWithTokenResponse\x12\x38\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"\x18\n\x16GetLoggedInUserRequest\"S\n\x17GetLoggedInUserResponse\x12\x38\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"\x0f\n\rLogoutRequest\"\x10\n\x0eLogoutResponse*Z\n\nUserStatus\x12\x1b\n\x17USER_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12USER_STATUS_ONLINE\x10\x01\x12\x17\n\x13USER_STATUS_OFFLINE\x10\x02\x32\xb9\x03\n\x0b\x41uthService\x12Z\n\x05Login\x12\'.cometchat_sidecar.auth.v1.LoginRequest\x1a(.cometchat_sidecar.auth.v1.LoginResponse\x12u\n\x0eLoginWithToken\x12\x30.cometchat_sidecar.auth.v1.LoginWithTokenRequest\x1a\x31.cometchat_sidecar.auth.v1.LoginWithTokenResponse\x12x\n\x0fGetLoggedInUser\x12\x31.cometchat_sidecar.auth.v1.GetLoggedInUserRequest\x1a\x32.cometchat_sidecar.auth.v1.GetLoggedInUserResponse\x12]\n\x06Logout\x12(.cometchat_sidecar.auth.v1.LogoutRequest\x1a).cometchat_sidecar.auth.v1.LogoutResponseBz\n\"io.github.cometchatsidecar.auth.v1B\tAuthProtoP\x01ZGgithub.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1;authv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,26 +32,26 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cometchat_sidecar.auth.v1.a
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\"io.github.cometchatsidecar.auth.v1B\tAuthProtoP\001ZGgithub.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1;authv1'
-  _globals['_USERSTATUS']._serialized_start=556
-  _globals['_USERSTATUS']._serialized_end=646
-  _globals['_CALLSUSER']._serialized_start=67
-  _globals['_CALLSUSER']._serialized_end=176
-  _globals['_LOGINREQUEST']._serialized_start=178
-  _globals['_LOGINREQUEST']._serialized_end=222
-  _globals['_LOGINRESPONSE']._serialized_start=224
-  _globals['_LOGINRESPONSE']._serialized_end=291
-  _globals['_LOGINWITHTOKENREQUEST']._serialized_start=293
-  _globals['_LOGINWITHTOKENREQUEST']._serialized_end=336
-  _globals['_LOGINWITHTOKENRESPONSE']._serialized_start=338
-  _globals['_LOGINWITHTOKENRESPONSE']._serialized_end=414
-  _globals['_GETLOGGEDINUSERREQUEST']._serialized_start=416
-  _globals['_GETLOGGEDINUSERREQUEST']._serialized_end=440
-  _globals['_GETLOGGEDINUSERRESPONSE']._serialized_start=442
-  _globals['_GETLOGGEDINUSERRESPONSE']._serialized_end=519
-  _globals['_LOGOUTREQUEST']._serialized_start=521
-  _globals['_LOGOUTREQUEST']._serialized_end=536
-  _globals['_LOGOUTRESPONSE']._serialized_start=538
-  _globals['_LOGOUTRESPONSE']._serialized_end=554
-  _globals['_AUTHSERVICE']._serialized_start=649
-  _globals['_AUTHSERVICE']._serialized_end=1090
+  _globals['_USERSTATUS']._serialized_start=626
+  _globals['_USERSTATUS']._serialized_end=716
+  _globals['_CALLSUSER']._serialized_start=68
+  _globals['_CALLSUSER']._serialized_end=204
+  _globals['_LOGINREQUEST']._serialized_start=206
+  _globals['_LOGINREQUEST']._serialized_end=263
+  _globals['_LOGINRESPONSE']._serialized_start=265
+  _globals['_LOGINRESPONSE']._serialized_end=338
+  _globals['_LOGINWITHTOKENREQUEST']._serialized_start=340
+  _globals['_LOGINWITHTOKENREQUEST']._serialized_end=394
+  _globals['_LOGINWITHTOKENRESPONSE']._serialized_start=396
+  _globals['_LOGINWITHTOKENRESPONSE']._serialized_end=478
+  _globals['_GETLOGGEDINUSERREQUEST']._serialized_start=480
+  _globals['_GETLOGGEDINUSERREQUEST']._serialized_end=504
+  _globals['_GETLOGGEDINUSERRESPONSE']._serialized_start=506
+  _globals['_GETLOGGEDINUSERRESPONSE']._serialized_end=589
+  _globals['_LOGOUTREQUEST']._serialized_start=591
+  _globals['_LOGOUTREQUEST']._serialized_end=606
+  _globals['_LOGOUTRESPONSE']._serialized_start=608
+  _globals['_LOGOUTRESPONSE']._serialized_end=624
+  _globals['_AUTHSERVICE']._serialized_start=719
+  _globals['_AUTHSERVICE']._serialized_end=1160
 # @@protoc_insertion_point(module_scope)
