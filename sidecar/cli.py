@@ -1,0 +1,171 @@
+"""Command line: `serve` runs the sidecar, `emulator` runs the CometChat emulator,
+`client` calls the sidecar's RPCs so a person can try it without writing code."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+
+from sidecar import __version__
+from sidecar.config import ENVIRONMENT, LOG_FORMATS, LOG_LEVELS, REGIONS, load_settings
+from sidecar.identity import ConfigError
+
+_log = structlog.get_logger("sidecar")
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+TARGET_ENV = "COMETCHAT_SIDECAR_TARGET"
+CREDENTIAL_ENV = "COMETCHAT_SIDECAR_CREDENTIAL"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cometchat-sidecar",
+        description="A gRPC sidecar that logs local apps' users in to CometChat Calls.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the sidecar",
+        description="Run the sidecar. Every flag can also be set by its environment "
+        "variable or in the TOML config file; flags win over the environment, which wins "
+        "over the file. The API key comes from COMETCHAT_API_KEY or a file "
+        "(COMETCHAT_API_KEY_FILE / --api-key-file), never from a flag.",
+    )
+    serve.add_argument("--config", help="TOML config file (env COMETCHAT_SIDECAR_CONFIG)")
+    serve.add_argument("--listen", help=f"host:port to serve gRPC on (env {ENVIRONMENT['listen']})")
+    serve.add_argument(
+        "--app-id", dest="app_id", help=f"CometChat app id (env {ENVIRONMENT['app_id']})"
+    )
+    serve.add_argument(
+        "--region", choices=REGIONS, help=f"CometChat region (env {ENVIRONMENT['region']})"
+    )
+    serve.add_argument("--api-key-file", dest="api_key_file", help="file holding the API key")
+    serve.add_argument("--api-host", dest="api_host", help="override the REST API base URL")
+    serve.add_argument("--client-host", dest="client_host", help="override the client API base URL")
+    serve.add_argument(
+        "--app-credentials-dir",
+        dest="app_credentials_dir",
+        help="directory with one file per app: file name = app name, content = its credential",
+    )
+    serve.add_argument(
+        "--dev",
+        action="store_const",
+        const=True,
+        help="development mode: without an app id, run against the embedded emulator",
+    )
+    serve.add_argument("--log-level", dest="log_level", choices=LOG_LEVELS)
+    serve.add_argument("--log-format", dest="log_format", choices=LOG_FORMATS)
+    serve.add_argument("--upstream-timeout-seconds", dest="upstream_timeout_seconds", type=float)
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="run the CometChat emulator",
+        description="Run the CometChat emulator on loopback. Prints one JSON line with its "
+        "URLs, app id and (fake) keys once it listens.",
+    )
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--api-port", type=int, default=0)
+    emulator.add_argument("--client-port", type=int, default=0)
+    emulator.add_argument("--app-id", default="emulator-app")
+
+    client = commands.add_parser(
+        "client",
+        help="call the sidecar's RPCs",
+        description=f"Call a running sidecar. The app credential, if the sidecar wants one, is "
+        f"read from {CREDENTIAL_ENV}.",
+    )
+    client.add_argument(
+        "--target",
+        default=os.environ.get(TARGET_ENV, DEFAULT_TARGET),
+        help=f"gRPC target (env {TARGET_ENV}, default {DEFAULT_TARGET})",
+    )
+    client.add_argument("--timeout", type=float, default=10.0, help="deadline per call, seconds")
+    calls = client.add_subparsers(dest="call", required=True)
+    login = calls.add_parser("login", help="Login with a UID (and the key the sidecar holds)")
+    login.add_argument("uid")
+    login.add_argument(
+        "--api-key-env",
+        help="name of an environment variable holding an API key to send instead",
+    )
+    with_token = calls.add_parser("login-with-token", help="LoginWithToken")
+    with_token.add_argument("auth_token", help="the auth token, or - to read it from stdin")
+    calls.add_parser("whoami", help="GetLoggedInUser")
+    calls.add_parser("logout", help="Logout")
+    calls.add_parser("health", help="wait until the sidecar reports SERVING")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "emulator":
+        return _emulator(args)
+    from sidecar.client_cli import run_client
+
+    return run_client(args, os.environ.get(CREDENTIAL_ENV, ""))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from sidecar.bootstrap import running_sidecar, secrets_of
+    from sidecar.logs import configure_logging
+
+    flags = {k: v for k, v in vars(args).items() if k != "command"}
+    try:
+        settings = load_settings(flags)
+    except ConfigError as error:
+        configure_logging()
+        _log.error("bad_config", error=str(error))
+        return 2
+    configure_logging(settings.log_level, settings.log_format, secrets=secrets_of(settings))
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        async with running_sidecar(settings):
+            await stop.wait()
+            _log.info("stopping")
+
+    try:
+        asyncio.run(serve())
+    except ConfigError as error:
+        _log.error("bad_config", error=str(error))
+        return 2
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from sidecar.emulator import EmulatorConfig, serve_forever
+
+    config = EmulatorConfig(
+        app_id=args.app_id, host=args.host, api_port=args.api_port, client_port=args.client_port
+    )
+
+    async def run() -> None:
+        task = asyncio.ensure_future(serve_forever(config))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run())
+    return 0
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,176 @@
+"""The error model: every reason the sidecar can answer, as one table.
+
+A reason is the stable, machine-readable code an app branches on (it travels as
+`google.rpc.ErrorInfo.reason`). The table says which gRPC status code carries it
+and whether a retry can help; the README's error table is checked against it by a
+test, so the two cannot drift apart.
+
+Status codes are named by their gRPC names (strings) so this module stays free of
+gRPC imports; the gRPC entrypoint maps them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+DOMAIN_SIDECAR: Final = "cometchat-sidecar"
+DOMAIN_UPSTREAM: Final = "cometchat-api"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonSpec:
+    """How one reason is answered."""
+
+    code: str
+    retryable: bool
+    description: str
+    domain: str
+
+
+def _sidecar(code: str, retryable: bool, description: str) -> ReasonSpec:
+    return ReasonSpec(code, retryable, description, DOMAIN_SIDECAR)
+
+
+def _upstream(code: str, retryable: bool, description: str) -> ReasonSpec:
+    return ReasonSpec(code, retryable, description, DOMAIN_UPSTREAM)
+
+
+# The Calls SDK's own validation codes, spelled exactly as the SDK spells them,
+# then the sidecar's additions, then CometChat's codes that are passed through.
+REASONS: Final[MappingProxyType[str, ReasonSpec]] = MappingProxyType(
+    {
+        "ERROR_LOGIN_IN_PROGRESS": _sidecar("ABORTED", True, "Login is already in progress"),
+        "ERROR_INVALID_UID": _sidecar("INVALID_ARGUMENT", False, "UID cannot be empty"),
+        "ERROR_UID_WITH_SPACE": _sidecar("INVALID_ARGUMENT", False, "UID cannot contain spaces"),
+        "ERROR_API_KEY_NOT_FOUND": _sidecar(
+            "FAILED_PRECONDITION", False, "Auth Key cannot be empty"
+        ),
+        "ERROR_BLANK_AUTHTOKEN": _sidecar("INVALID_ARGUMENT", False, "Auth token cannot be empty"),
+        "ERROR_AUTHTOKEN_WITH_SPACE": _sidecar(
+            "INVALID_ARGUMENT", False, "Auth token cannot contain spaces"
+        ),
+        "ERROR_NO_USER_LOGGED_IN": _sidecar(
+            "FAILED_PRECONDITION", False, "No user is currently logged in"
+        ),
+        "ERROR_UID_TOO_LONG": _sidecar(
+            "INVALID_ARGUMENT", False, "UID cannot be longer than 100 characters"
+        ),
+        "ERROR_UID_INVALID_CHARACTERS": _sidecar(
+            "INVALID_ARGUMENT",
+            False,
+            "UID may contain only letters, digits, '-' and '_'",
+        ),
+        "ERROR_INVALID_AUTHTOKEN": _sidecar(
+            "INVALID_ARGUMENT",
+            False,
+            "Auth token is longer than 512 characters or has characters outside printable ASCII",
+        ),
+        "ERROR_INVALID_API_KEY": _sidecar(
+            "INVALID_ARGUMENT",
+            False,
+            "API key is longer than 256 characters or has characters outside printable ASCII",
+        ),
+        "ERROR_MISSING_APP_CREDENTIAL": _sidecar(
+            "UNAUTHENTICATED",
+            False,
+            "The call carries no app credential (authorization: Bearer <credential>)",
+        ),
+        "ERROR_UNKNOWN_APP_CREDENTIAL": _sidecar(
+            "UNAUTHENTICATED", False, "The app credential is not one this sidecar knows"
+        ),
+        "UPSTREAM_UNAVAILABLE": _sidecar("UNAVAILABLE", True, "CometChat could not be reached"),
+        "UPSTREAM_TIMEOUT": _sidecar("DEADLINE_EXCEEDED", True, "CometChat did not answer in time"),
+        "UPSTREAM_BAD_RESPONSE": _sidecar(
+            "UNAVAILABLE", True, "CometChat answered with something that is not its API envelope"
+        ),
+        "INTERNAL": _sidecar("INTERNAL", False, "An unexpected error inside the sidecar"),
+        "ERR_UID_NOT_FOUND": _upstream("NOT_FOUND", False, "The UID does not exist in CometChat"),
+        "AUTH_ERR_EMPTY_APIKEY": _upstream(
+            "UNAUTHENTICATED", False, "CometChat received no API key"
+        ),
+        "AUTH_ERR_APIKEY_NOT_FOUND": _upstream(
+            "UNAUTHENTICATED", False, "CometChat does not know the API key"
+        ),
+        "AUTH_ERR_NO_ACCESS": _upstream(
+            "PERMISSION_DENIED",
+            False,
+            "The API key's scope does not allow this (an Auth Key used where a REST API key"
+            " is needed)",
+        ),
+        "AUTH_ERR_EMPTY_APPID": _upstream(
+            "FAILED_PRECONDITION", False, "CometChat received no app id"
+        ),
+        "AUTH_ERR_INVALID_APPID": _upstream(
+            "FAILED_PRECONDITION", False, "CometChat does not know the app id"
+        ),
+        "AUTH_ERR_EMPTY_AUTH_TOKEN": _upstream(
+            "UNAUTHENTICATED", False, "CometChat received no auth token"
+        ),
+        "AUTH_ERR_AUTH_TOKEN_NOT_FOUND": _upstream(
+            "UNAUTHENTICATED", False, "The auth token is unknown to CometChat or was revoked"
+        ),
+        "ERR_AUTH_TOKEN_NOT_FOUND": _upstream(
+            "NOT_FOUND", False, "The auth token is unknown to CometChat"
+        ),
+        "ERR_AUTHTOKEN_NOT_ACCESSIBLE": _upstream(
+            "PERMISSION_DENIED", False, "The auth token belongs to another user"
+        ),
+        "ERR_BAD_REQUEST": _upstream("INVALID_ARGUMENT", False, "CometChat rejected the request"),
+        "ERR_TOO_MANY_REQUESTS": _upstream(
+            "RESOURCE_EXHAUSTED", True, "CometChat's rate limit for the app was reached"
+        ),
+        "ERR_API_NOT_FOUND": _upstream(
+            "INTERNAL",
+            False,
+            "CometChat does not know the endpoint (check the api/client host settings)",
+        ),
+    }
+)
+
+
+def spec_for_unknown_upstream_code(http_status: int) -> ReasonSpec:
+    """A CometChat code not in the table: the HTTP status decides how it is carried."""
+    if http_status >= 500:
+        return _upstream("UNAVAILABLE", True, "CometChat reported a server error")
+    if http_status == 429:
+        return REASONS["ERR_TOO_MANY_REQUESTS"]
+    return _upstream("FAILED_PRECONDITION", False, "CometChat refused the request")
+
+
+@dataclass
+class SidecarError(Exception):
+    """A failure with a stable reason. Its message never carries a secret."""
+
+    reason: str
+    spec: ReasonSpec
+    retry_after: float | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.spec.description}"
+
+    @property
+    def message(self) -> str:
+        return self.spec.description
+
+
+def fail(reason: str, **metadata: str) -> SidecarError:
+    """Build the error for a reason in the table."""
+    return SidecarError(reason, REASONS[reason], metadata=dict(metadata))
+
+
+def upstream_failure(
+    code: str, http_status: int, *, endpoint: str, retry_after: float | None = None
+) -> SidecarError:
+    """Build the error for a code CometChat answered, known or not."""
+    spec = REASONS.get(code)
+    if spec is None or spec.domain != DOMAIN_UPSTREAM:
+        spec = spec_for_unknown_upstream_code(http_status)
+    return SidecarError(
+        code,
+        spec,
+        retry_after=retry_after,
+        metadata={"http_status": str(http_status), "endpoint": endpoint},
+    )

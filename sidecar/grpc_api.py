@@ -1,0 +1,125 @@
+"""The gRPC servicer: decode, call the session service, encode, map errors. Thin."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Final, TypeVar
+
+import grpc
+import structlog
+from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
+
+from sidecar.domain import AppIdentity, CallsUser, UserStatus
+from sidecar.errors import SidecarError, fail
+from sidecar.identity import current_app
+from sidecar.service import SessionService
+from sidecar.status import to_status
+
+_log = structlog.get_logger("sidecar.rpc")
+_T = TypeVar("_T")
+
+_STATUS: Final = {
+    UserStatus.UNSPECIFIED: auth_pb2.USER_STATUS_UNSPECIFIED,
+    UserStatus.ONLINE: auth_pb2.USER_STATUS_ONLINE,
+    UserStatus.OFFLINE: auth_pb2.USER_STATUS_OFFLINE,
+}
+# A UID in a log line is shortened: hostile input should not make huge lines.
+_LOGGED_UID_MAX: Final = 128
+
+
+def encode_user(user: CallsUser) -> auth_pb2.CallsUser:
+    return auth_pb2.CallsUser(
+        uid=user.uid, name=user.name, avatar=user.avatar, status=_STATUS[user.status]
+    )
+
+
+class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
+    """`cometchat_sidecar.auth.v1.AuthService` over the session service."""
+
+    def __init__(self, service: SessionService) -> None:
+        self._service = service
+
+    async def Login(
+        self, request: auth_pb2.LoginRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.LoginResponse:
+        user = await _run(
+            context,
+            "Login",
+            request.uid,
+            lambda app: self._service.login(app, request.uid, request.api_key),
+        )
+        assert user is not None
+        return auth_pb2.LoginResponse(user=encode_user(user))
+
+    async def LoginWithToken(
+        self, request: auth_pb2.LoginWithTokenRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.LoginWithTokenResponse:
+        user = await _run(
+            context,
+            "LoginWithToken",
+            None,
+            lambda app: self._service.login_with_token(app, request.auth_token),
+        )
+        assert user is not None
+        return auth_pb2.LoginWithTokenResponse(user=encode_user(user))
+
+    async def GetLoggedInUser(
+        self, request: auth_pb2.GetLoggedInUserRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.GetLoggedInUserResponse:
+        user = await _run(context, "GetLoggedInUser", None, self._service.get_logged_in_user)
+        if user is None:
+            return auth_pb2.GetLoggedInUserResponse()
+        return auth_pb2.GetLoggedInUserResponse(user=encode_user(user))
+
+    async def Logout(
+        self, request: auth_pb2.LogoutRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.LogoutResponse:
+        await _run(context, "Logout", None, self._service.logout)
+        return auth_pb2.LogoutResponse()
+
+
+async def _run(
+    context: grpc.aio.ServicerContext,
+    method: str,
+    requested_uid: str | None,
+    call: Callable[[AppIdentity], Awaitable[CallsUser | None]],
+) -> CallsUser | None:
+    """Run one RPC's service call; log exactly one line for it; map its error."""
+    app = current_app.get()
+    started = time.perf_counter()
+    uid = requested_uid[:_LOGGED_UID_MAX] if requested_uid is not None else None
+
+    def log(reason: str, code: str, **extra: object) -> None:
+        _log.info(
+            "rpc",
+            method=method,
+            app=app.name,
+            uid=uid,
+            reason=reason,
+            code=code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            **extra,
+        )
+
+    try:
+        user = await call(app)
+    except SidecarError as error:
+        log(error.reason, error.spec.code)
+        await context.abort_with_status(to_status(error))
+        raise  # unreachable: abort_with_status raises
+    except asyncio.CancelledError:
+        log("CANCELLED", "CANCELLED")
+        raise
+    except Exception as error:
+        # Only the type and the frames: an exception's text may quote what was sent.
+        frames = [f"{f.filename}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)]
+        log("INTERNAL", "INTERNAL", error_type=type(error).__name__, frames=frames[-5:])
+        await context.abort_with_status(to_status(fail("INTERNAL")))
+        raise  # unreachable
+    if user is not None and uid is None:
+        uid = user.uid
+    log("OK", "OK")
+    return user

@@ -1,0 +1,190 @@
+"""The session service: the Calls SDK's login, logout and "who is logged in", per app.
+
+Concurrency rules, per app:
+- A login runs as one "flight". An identical login arriving meanwhile joins it
+  (one upstream flow for all of them); a different one answers
+  `ERROR_LOGIN_IN_PROGRESS`, as the SDK does.
+- Logins and logouts of one app are serialised by the app's lock, so a logout
+  never interleaves with a login's upstream calls. Apps never wait for each other.
+- A flight whose callers have all gone (cancelled, deadline passed) is cancelled:
+  no upstream work continues for nobody.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from sidecar.domain import AppIdentity, CallsUser, Session
+from sidecar.errors import SidecarError, fail
+from sidecar.secret import Secret
+from sidecar.store import SessionStore
+from sidecar.upstream import CometChatGateway
+from sidecar.validation import check_auth_token, check_login
+
+_log = structlog.get_logger("sidecar.service")
+
+# CometChat's answer for a token it no longer knows; for logout it means "already out".
+_TOKEN_GONE = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"  # noqa: S105 - an error code
+
+
+@dataclass(slots=True)
+class _Flight:
+    key: tuple[str, ...]
+    task: asyncio.Task[CallsUser]
+    waiters: int = 0
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class SessionService:
+    """Login, LoginWithToken, GetLoggedInUser and Logout for each calling app."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        gateway: CometChatGateway,
+        *,
+        held_api_key: Secret | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._gateway = gateway
+        self._held_api_key = held_api_key
+        self._clock = clock
+        self._flights: dict[str, _Flight] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def login(self, app: AppIdentity, uid: str, api_key: str) -> CallsUser:
+        """Log `uid` in for `app`, with the request's key or else the held one."""
+        key = ("uid", uid, _digest(api_key))
+        joined = self._join_identical(app, key)
+        if joined is not None:
+            return await joined
+        effective_key = api_key or (self._held_api_key.reveal() if self._held_api_key else "")
+        check_login(uid, effective_key)
+        return await self._fly(app, key, self._login_flow(app.name, uid, effective_key))
+
+    async def login_with_token(self, app: AppIdentity, auth_token: str) -> CallsUser:
+        """Log in for `app` with an auth token created elsewhere."""
+        key = ("token", _digest(auth_token))
+        joined = self._join_identical(app, key)
+        if joined is not None:
+            return await joined
+        check_auth_token(auth_token)
+        return await self._fly(app, key, self._token_flow(app.name, auth_token))
+
+    async def get_logged_in_user(self, app: AppIdentity) -> CallsUser | None:
+        """The app's user from local state only; None when nobody is logged in."""
+        session = await self._store.get(app.name)
+        return session.user if session is not None else None
+
+    async def logout(self, app: AppIdentity) -> CallsUser:
+        """End the app's session; local state is cleared whatever CometChat answers.
+
+        Returns the user who was logged out.
+        """
+        async with self._lock(app.name):
+            session = await self._store.get(app.name)
+            if session is None:
+                raise fail("ERROR_NO_USER_LOGGED_IN")
+            await self._end(session)
+            return session.user
+
+    # Flights -------------------------------------------------------------------
+
+    def _join_identical(
+        self, app: AppIdentity, key: tuple[str, ...]
+    ) -> Coroutine[Any, Any, CallsUser] | None:
+        """Join a running identical login; refuse a different one (SDK's first check)."""
+        flight = self._flights.get(app.name)
+        if flight is None:
+            return None
+        if flight.key != key:
+            raise fail("ERROR_LOGIN_IN_PROGRESS")
+        return self._await(flight)
+
+    async def _fly(
+        self, app: AppIdentity, key: tuple[str, ...], flow: Coroutine[Any, Any, CallsUser]
+    ) -> CallsUser:
+        task = asyncio.get_running_loop().create_task(flow)
+        flight = _Flight(key, task)
+        self._flights[app.name] = flight
+
+        def _landed(done: asyncio.Task[CallsUser]) -> None:
+            if self._flights.get(app.name) is flight:
+                del self._flights[app.name]
+            if not done.cancelled():
+                done.exception()  # retrieved here so an unawaited failure is not reported
+
+        task.add_done_callback(_landed)
+        return await self._await(flight)
+
+    @staticmethod
+    async def _await(flight: _Flight) -> CallsUser:
+        flight.waiters += 1
+        try:
+            return await asyncio.shield(flight.task)
+        finally:
+            flight.waiters -= 1
+            if flight.waiters == 0 and not flight.task.done():
+                flight.task.cancel()
+
+    def _lock(self, app: str) -> asyncio.Lock:
+        lock = self._locks.get(app)
+        if lock is None:
+            lock = self._locks[app] = asyncio.Lock()
+        return lock
+
+    # Flows ---------------------------------------------------------------------
+
+    async def _login_flow(self, app: str, uid: str, api_key: str) -> CallsUser:
+        async with self._lock(app):
+            current = await self._store.get(app)
+            if current is not None:
+                # CometChat lower-cases UIDs, so "Alice" and "alice" are one user.
+                if current.user.uid.lower() == uid.lower():
+                    return current.user
+                await self._end(current)
+            auth_token = await self._gateway.create_auth_token(uid, api_key)
+            return await self._open(app, auth_token)
+
+    async def _token_flow(self, app: str, auth_token: str) -> CallsUser:
+        async with self._lock(app):
+            current = await self._store.get(app)
+            if current is not None:
+                if hmac.compare_digest(current.auth_token.encode(), auth_token.encode()):
+                    return current.user
+                await self._end(current)
+            return await self._open(app, auth_token)
+
+    async def _open(self, app: str, auth_token: str) -> CallsUser:
+        device_id = secrets.token_hex(16)
+        user = await self._gateway.open_session(auth_token, device_id)
+        await self._store.put(Session(app, user, auth_token, device_id, self._clock()))
+        return user
+
+    async def _end(self, session: Session) -> None:
+        """Close the CometChat session, then forget it locally whatever the answer."""
+        try:
+            await self._gateway.close_session(session.auth_token, session.device_id)
+        except SidecarError as error:
+            if error.reason != _TOKEN_GONE:
+                _log.warning(
+                    "upstream_logout_failed",
+                    app=session.app,
+                    uid=session.user.uid,
+                    reason=error.reason,
+                )
+        finally:
+            await self._store.delete(session.app)
