@@ -1,0 +1,63 @@
+"""A live stack for tests: a real CometChat emulator and a real sidecar on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sidecar.bootstrap import RunningSidecar, running_sidecar
+from sidecar.config import Settings
+from sidecar.emulator import Emulator
+from sidecar.secret import Secret
+
+
+@dataclass(frozen=True)
+class Stack:
+    emulator: Emulator
+    sidecar: RunningSidecar
+    settings: Settings
+    credentials: dict[str, str]
+
+    @property
+    def address(self) -> str:
+        return self.sidecar.address
+
+    def metadata(self, app: str) -> tuple[tuple[str, str], ...]:
+        return (("authorization", f"Bearer {self.credentials[app]}"),)
+
+
+def write_credentials(directory: Path, apps: Sequence[str]) -> dict[str, str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    credentials = {app: secrets.token_urlsafe(24) for app in apps}
+    for app, credential in credentials.items():
+        (directory / app).write_text(credential + "\n", encoding="utf-8")
+    return credentials
+
+
+@contextlib.asynccontextmanager
+async def live_stack(
+    workdir: Path,
+    apps: Sequence[str] = ("app-a", "app-b"),
+    *,
+    held_key: str | None = "full",
+    **overrides: Any,
+) -> AsyncIterator[Stack]:
+    """Emulator + sidecar. `held_key`: "full", "auth-only" or None (the sidecar holds none)."""
+    async with Emulator() as emulator:
+        credentials = write_credentials(workdir / "apps", apps) if apps else {}
+        keys = {"full": emulator.config.full_access_key, "auth-only": emulator.config.auth_only_key}
+        settings = Settings(
+            listen="127.0.0.1:0",
+            app_id=emulator.config.app_id,
+            api_key=Secret(keys[held_key]) if held_key else None,
+            api_host=emulator.api_url,
+            client_host=emulator.client_url,
+            app_credentials_dir=workdir / "apps" if apps else None,
+        )
+        settings = replace(settings, **overrides)
+        async with running_sidecar(settings, grace=1.0) as sidecar:
+            yield Stack(emulator, sidecar, settings, credentials)
