@@ -1,0 +1,295 @@
+import {
+  type CallOptions as GrpcCallOptions,
+  type ChannelOptions,
+  type ClientUnaryCall,
+  credentials as grpcCredentials,
+  type ChannelCredentials,
+  InterceptingCall,
+  type Interceptor,
+  Metadata,
+  type ServiceError,
+  status as GrpcStatus,
+} from "@grpc/grpc-js";
+import { toSidecarError, SidecarError } from "./errors.js";
+import {
+  AuthServiceClient,
+  type CallsUser,
+  type GetLoggedInUserResponse,
+  type LoginResponse,
+  type LoginWithTokenResponse,
+  type LogoutResponse,
+} from "./gen/cometchat_sidecar/auth/v1/auth.js";
+import {
+  decodeHealthCheckResponse,
+  encodeHealthCheckRequest,
+  HEALTH_CHECK_METHOD,
+  type HealthCheckRequest,
+  type HealthCheckResponse,
+  ServingStatus,
+} from "./health.js";
+
+/** The health service name the sidecar reports for AuthService. */
+export const AUTH_SERVICE_NAME = "cometchat_sidecar.auth.v1.AuthService";
+/** The sidecar's default address. */
+export const DEFAULT_TARGET = "127.0.0.1:50051";
+/** Per-call deadline used unless the caller gives one. */
+export const DEFAULT_DEADLINE_MS = 10_000;
+/** How long waitUntilReady waits unless the caller gives a timeout. */
+export const DEFAULT_READY_TIMEOUT_MS = 10_000;
+
+export interface SidecarClientOptions {
+  /**
+   * The per-app caller credential, sent on every call as
+   * `authorization: Bearer <credential>`. Leave unset (or empty) in dev mode.
+   */
+  credential?: string;
+  /** Deadline for each call in milliseconds (default 10 000). */
+  defaultDeadlineMs?: number;
+  /**
+   * Channel credentials. Default: plaintext, which is what the sidecar serves
+   * on loopback TCP and Unix sockets.
+   */
+  channelCredentials?: ChannelCredentials;
+  /** Extra @grpc/grpc-js channel options (merged over this client's defaults). */
+  channelOptions?: ChannelOptions;
+}
+
+export interface CallOptions {
+  /** Deadline for this call in milliseconds (overrides defaultDeadlineMs). */
+  deadlineMs?: number;
+  /** Cancels the call; it then fails with a SidecarError of code CANCELLED. */
+  signal?: AbortSignal;
+}
+
+export interface LoginOptions extends CallOptions {
+  /**
+   * A CometChat API key to log in with. Leave unset to use the key the
+   * sidecar holds (recommended: the app never sees a key).
+   */
+  apiKey?: string;
+}
+
+export interface WaitUntilReadyOptions {
+  /** Give up after this many milliseconds (default 10 000). */
+  timeoutMs?: number;
+  /** Pause between health checks in milliseconds (default 200). */
+  pollIntervalMs?: number;
+  /** Health service name to check (default the AuthService's name). */
+  service?: string;
+  /** Stops waiting; the promise then rejects with a CANCELLED SidecarError. */
+  signal?: AbortSignal;
+}
+
+function bearerInterceptor(credential: string): Interceptor {
+  const value = `Bearer ${credential}`;
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set("authorization", value);
+        next(metadata, listener);
+      },
+    });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+type Callback<T> = (err: ServiceError | null, res?: T) => void;
+
+/**
+ * A client of the CometChat auth sidecar.
+ *
+ * ```ts
+ * const sidecar = new SidecarClient("127.0.0.1:50051", { credential: process.env.SIDECAR_APP_CREDENTIAL });
+ * await sidecar.waitUntilReady();
+ * const user = await sidecar.login("cometchat-uid-1");
+ * sidecar.close();
+ * ```
+ *
+ * The target is any gRPC target string: `host:port`, `dns:///host:port`,
+ * `unix:///path/to.sock`. Every method rejects with a {@link SidecarError}.
+ */
+export class SidecarClient {
+  readonly target: string;
+  /** The generated @grpc/grpc-js stub, for anything the wrapper does not cover. */
+  readonly stub: AuthServiceClient;
+  private readonly defaultDeadlineMs: number;
+  private closed = false;
+
+  constructor(target: string = DEFAULT_TARGET, options: SidecarClientOptions = {}) {
+    this.target = target;
+    this.defaultDeadlineMs = options.defaultDeadlineMs ?? DEFAULT_DEADLINE_MS;
+    if (!(this.defaultDeadlineMs > 0)) {
+      throw new RangeError(`defaultDeadlineMs must be > 0, got ${options.defaultDeadlineMs}`);
+    }
+    const interceptors: Interceptor[] = [];
+    if (options.credential) {
+      interceptors.push(bearerInterceptor(options.credential));
+    }
+    this.stub = new AuthServiceClient(
+      target,
+      options.channelCredentials ?? grpcCredentials.createInsecure(),
+      {
+        // The sidecar is local: reconnect quickly when it (re)starts.
+        "grpc.initial_reconnect_backoff_ms": 100,
+        "grpc.max_reconnect_backoff_ms": 2_000,
+        ...options.channelOptions,
+        interceptors,
+      },
+    );
+  }
+
+  /**
+   * Logs a user in by UID. With no `apiKey` the sidecar uses the key it holds.
+   * Resolves with the logged-in user.
+   */
+  async login(uid: string, options: LoginOptions = {}): Promise<CallsUser> {
+    const res = await this.unary<LoginResponse>(options, (md, o, cb) =>
+      this.stub.login({ uid, apiKey: options.apiKey ?? "" }, md, o, cb),
+    );
+    return this.requireUser(res.user, "Login");
+  }
+
+  /** Logs a user in with an auth token created elsewhere. */
+  async loginWithToken(authToken: string, options: CallOptions = {}): Promise<CallsUser> {
+    const res = await this.unary<LoginWithTokenResponse>(options, (md, o, cb) =>
+      this.stub.loginWithToken({ authToken }, md, o, cb),
+    );
+    return this.requireUser(res.user, "LoginWithToken");
+  }
+
+  /** The user logged in for this app, or undefined when nobody is. */
+  async getLoggedInUser(options: CallOptions = {}): Promise<CallsUser | undefined> {
+    const res = await this.unary<GetLoggedInUserResponse>(options, (md, o, cb) =>
+      this.stub.getLoggedInUser({}, md, o, cb),
+    );
+    return res.user;
+  }
+
+  /**
+   * Ends this app's session. Rejects with reason `ERROR_NO_USER_LOGGED_IN`
+   * when nobody is logged in.
+   */
+  async logout(options: CallOptions = {}): Promise<void> {
+    await this.unary<LogoutResponse>(options, (md, o, cb) => this.stub.logout({}, md, o, cb));
+  }
+
+  /**
+   * Polls the standard gRPC health service until it reports SERVING, or
+   * rejects with a SidecarError (code DEADLINE_EXCEEDED) naming the last
+   * answer seen once `timeoutMs` has passed.
+   */
+  async waitUntilReady(options: WaitUntilReadyOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const pollMs = options.pollIntervalMs ?? 200;
+    const service = options.service ?? AUTH_SERVICE_NAME;
+    const giveUpAt = Date.now() + timeoutMs;
+    let last = "no answer yet";
+    for (;;) {
+      if (options.signal?.aborted) {
+        throw new SidecarError({
+          code: GrpcStatus.CANCELLED,
+          details: `waiting for the sidecar at ${this.target} was cancelled (last: ${last})`,
+        });
+      }
+      const remaining = giveUpAt - Date.now();
+      if (remaining <= 0) {
+        throw new SidecarError({
+          code: GrpcStatus.DEADLINE_EXCEEDED,
+          details:
+            `sidecar at ${this.target} was not SERVING (health service "${service}") ` +
+            `within ${timeoutMs} ms; last: ${last}`,
+        });
+      }
+      try {
+        const res = await this.checkHealth(service, {
+          deadlineMs: Math.min(remaining, 2_000),
+          signal: options.signal,
+        });
+        if (res.status === ServingStatus.SERVING) {
+          return;
+        }
+        last = `health status ${ServingStatus[res.status] ?? res.status}`;
+      } catch (err) {
+        const e = toSidecarError(err);
+        last = `${e.codeName}: ${e.details}`;
+      }
+      await sleep(Math.min(pollMs, Math.max(0, giveUpAt - Date.now())), options.signal);
+    }
+  }
+
+  /** One grpc.health.v1.Health/Check call. */
+  checkHealth(service = "", options: CallOptions = {}): Promise<HealthCheckResponse> {
+    return this.unary<HealthCheckResponse>(options, (md, o, cb) =>
+      this.stub.makeUnaryRequest<HealthCheckRequest, HealthCheckResponse>(
+        HEALTH_CHECK_METHOD,
+        encodeHealthCheckRequest,
+        decodeHealthCheckResponse,
+        { service },
+        md,
+        o,
+        cb,
+      ),
+    );
+  }
+
+  /** Closes the channel. Calls made afterwards fail. Safe to call twice. */
+  close(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.stub.close();
+    }
+  }
+
+  private requireUser(user: CallsUser | undefined, method: string): CallsUser {
+    if (user === undefined) {
+      throw new SidecarError({
+        code: GrpcStatus.INTERNAL,
+        details: `${method} answered OK without a user`,
+      });
+    }
+    return user;
+  }
+
+  private unary<T>(
+    options: CallOptions,
+    start: (metadata: Metadata, opts: Partial<GrpcCallOptions>, cb: Callback<T>) => ClientUnaryCall,
+  ): Promise<T> {
+    const deadlineMs = options.deadlineMs ?? this.defaultDeadlineMs;
+    const { signal } = options;
+    return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new SidecarError({ code: GrpcStatus.CANCELLED, details: "cancelled before start" }));
+        return;
+      }
+      let call: ClientUnaryCall | undefined;
+      const onAbort = () => call?.cancel();
+      try {
+        call = start(new Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
+          signal?.removeEventListener("abort", onAbort);
+          if (err) {
+            reject(SidecarError.fromServiceError(err));
+          } else {
+            resolve(res as T);
+          }
+        });
+      } catch (err) {
+        // e.g. the channel was already closed.
+        reject(toSidecarError(err));
+        return;
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
