@@ -250,6 +250,17 @@ func TestErrorWithoutRetryInfo(t *testing.T) {
 	if serr.Metadata == nil {
 		t.Error("Metadata should never be nil")
 	}
+	if got := err.Error(); got != "sidecar: FailedPrecondition ERROR_NO_USER_LOGGED_IN: No user is currently logged in" {
+		t.Errorf("Error() = %q", got)
+	}
+}
+
+func TestErrorStringDoesNotRepeatTheReason(t *testing.T) {
+	e := &sidecar.Error{Code: codes.NotFound, Reason: sidecar.ReasonUIDNotFound,
+		Message: "ERR_UID_NOT_FOUND: The UID does not exist in CometChat"}
+	if got := e.Error(); got != "sidecar: NotFound: ERR_UID_NOT_FOUND: The UID does not exist in CometChat" {
+		t.Errorf("Error() = %q", got)
+	}
 }
 
 func TestUpstreamReasonIsAnOpenSet(t *testing.T) {

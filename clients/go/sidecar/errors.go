@@ -48,7 +48,8 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("sidecar: ")
 	b.WriteString(e.Code.String())
-	if e.Reason != "" {
+	// The sidecar's messages usually start with the reason already.
+	if e.Reason != "" && !strings.HasPrefix(e.Message, e.Reason) {
 		b.WriteString(" ")
 		b.WriteString(e.Reason)
 	}

@@ -1,0 +1,154 @@
+// Package e2e holds the live test: the Go client against a real running
+// sidecar and CometChat emulator, configured by environment variables.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/cometchat-sidecar/cometchat-sidecar/clients/go/sidecar"
+)
+
+type liveEnv struct {
+	address, credential, apiURL, appID, apiKey string
+}
+
+// env reads the live stack's variables, skipping the test when they are
+// absent. SIDECAR_APP_CREDENTIAL may be empty (a sidecar in dev mode).
+func env(t *testing.T) liveEnv {
+	t.Helper()
+	e := liveEnv{
+		address:    os.Getenv("SIDECAR_ADDRESS"),
+		credential: os.Getenv("SIDECAR_APP_CREDENTIAL"),
+		apiURL:     strings.TrimRight(os.Getenv("EMULATOR_API_URL"), "/"),
+		appID:      os.Getenv("EMULATOR_APP_ID"),
+		apiKey:     os.Getenv("EMULATOR_API_KEY"),
+	}
+	var missing []string
+	for _, v := range []struct{ name, value string }{
+		{"SIDECAR_ADDRESS", e.address}, {"EMULATOR_API_URL", e.apiURL},
+		{"EMULATOR_APP_ID", e.appID}, {"EMULATOR_API_KEY", e.apiKey},
+	} {
+		if v.value == "" {
+			missing = append(missing, v.name)
+		}
+	}
+	if len(missing) > 0 {
+		t.Skipf("live test skipped: no live sidecar configured (unset: %s); "+
+			"run `.venv/bin/python -m tests.e2e.stack` and export what it prints", strings.Join(missing, ", "))
+	}
+	return e
+}
+
+// mintToken creates an auth token for uid directly on the emulator, the way
+// an app's backend would with CometChat's REST API.
+func mintToken(t *testing.T, e liveEnv, uid string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	url := fmt.Sprintf("%s/v3.0/users/%s/auth_tokens", e.apiURL, uid)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewBufferString("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("apikey", e.apiKey)
+	req.Header.Set("appId", e.appID)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("minting a token on the emulator: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("minting a token: HTTP %d: %s", resp.StatusCode, body)
+	}
+	var out struct {
+		Data struct {
+			AuthToken string `json:"authToken"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || out.Data.AuthToken == "" {
+		t.Fatalf("minting a token: no data.authToken in %s (%v)", body, err)
+	}
+	return out.Data.AuthToken
+}
+
+func wantReason(t *testing.T, err error, reason string, code codes.Code) {
+	t.Helper()
+	var serr *sidecar.Error
+	if !errors.As(err, &serr) {
+		t.Fatalf("want *sidecar.Error %s, got %T %v", reason, err, err)
+	}
+	if serr.Reason != reason || serr.Code != code {
+		t.Fatalf("want %s %s, got %s %s (%v)", code, reason, serr.Code, serr.Reason, serr)
+	}
+}
+
+func TestLiveSidecar(t *testing.T) {
+	e := env(t)
+	ctx := context.Background()
+
+	readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c, err := sidecar.Dial(readyCtx, e.address, sidecar.WithCredential(e.credential))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Start from a clean session whatever an earlier run left behind.
+	if err := c.Logout(ctx); err != nil && !sidecar.IsReason(err, sidecar.ReasonNoUserLoggedIn) {
+		t.Fatalf("initial logout: %v", err)
+	}
+
+	user, err := c.Login(ctx, "cometchat-uid-1")
+	if err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	if user.GetUid() != "cometchat-uid-1" || user.GetName() != "Andrew Joseph" {
+		t.Fatalf("Login returned %v", user)
+	}
+
+	user, err = c.GetLoggedInUser(ctx)
+	if err != nil || user.GetUid() != "cometchat-uid-1" {
+		t.Fatalf("GetLoggedInUser after Login: %v, %v", user, err)
+	}
+
+	token := mintToken(t, e, "cometchat-uid-2")
+	user, err = c.LoginWithToken(ctx, token)
+	if err != nil || user.GetUid() != "cometchat-uid-2" {
+		t.Fatalf("LoginWithToken: %v, %v", user, err)
+	}
+
+	user, err = c.GetLoggedInUser(ctx)
+	if err != nil || user.GetUid() != "cometchat-uid-2" {
+		t.Fatalf("GetLoggedInUser after LoginWithToken: %v, %v", user, err)
+	}
+
+	if err := c.Logout(ctx); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+
+	user, err = c.GetLoggedInUser(ctx)
+	if err != nil || user != nil {
+		t.Fatalf("GetLoggedInUser after Logout: want nil, nil; got %v, %v", user, err)
+	}
+
+	err = c.Logout(ctx)
+	wantReason(t, err, sidecar.ReasonNoUserLoggedIn, codes.FailedPrecondition)
+
+	_, err = c.Login(ctx, "bad uid")
+	wantReason(t, err, sidecar.ReasonUIDWithSpace, codes.InvalidArgument)
+}
