@@ -48,7 +48,7 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"error"}
-    error = body["error"]
+    error: dict[str, Any] = body["error"]
     assert set(error) - {"details"} == {"message", "devMessage", "source", "code"}
     for field in ("message", "devMessage", "source", "code"):
         assert isinstance(error[field], str)
