@@ -161,8 +161,8 @@ class Emulator:
         self._connections[task] = writer
         try:
             await _serve_connection(self._app, listener, reader, writer)
-        except (ConnectionError, h11.RemoteProtocolError, _BodyTooLarge):
-            pass  # the client hung up or was sent its 400; nothing more to do
+        except ConnectionError:
+            pass  # the client hung up; nothing to answer
         finally:
             del self._connections[task]
             writer.close()
@@ -182,11 +182,11 @@ async def _serve_connection(
         except h11.RemoteProtocolError:
             details = {"request": ["malformed HTTP request"]}
             await _send_if_possible(conn, writer, error_reply(ApiError("ERR_BAD_REQUEST", details)))
-            raise
+            return
         except _BodyTooLarge:
             details = {"body": [f"body exceeds {MAX_BODY_BYTES} bytes"]}
             await _send_if_possible(conn, writer, error_reply(ApiError("ERR_BAD_REQUEST", details)))
-            raise
+            return
         if request is None:
             return
         outcome = app.dispatch(listener, request)
