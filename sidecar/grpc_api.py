@@ -6,7 +6,7 @@ import asyncio
 import time
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
 import grpc
 import structlog
@@ -19,7 +19,8 @@ from sidecar.service import SessionService
 from sidecar.status import to_status
 
 _log = structlog.get_logger("sidecar.rpc")
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    _Context = grpc.aio.ServicerContext[Any, Any]
 
 _STATUS: Final = {
     UserStatus.UNSPECIFIED: auth_pb2.USER_STATUS_UNSPECIFIED,
@@ -43,7 +44,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self._service = service
 
     async def Login(
-        self, request: auth_pb2.LoginRequest, context: grpc.aio.ServicerContext
+        self, request: auth_pb2.LoginRequest, context: _Context
     ) -> auth_pb2.LoginResponse:
         user = await _run(
             context,
@@ -55,7 +56,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         return auth_pb2.LoginResponse(user=encode_user(user))
 
     async def LoginWithToken(
-        self, request: auth_pb2.LoginWithTokenRequest, context: grpc.aio.ServicerContext
+        self, request: auth_pb2.LoginWithTokenRequest, context: _Context
     ) -> auth_pb2.LoginWithTokenResponse:
         user = await _run(
             context,
@@ -67,7 +68,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         return auth_pb2.LoginWithTokenResponse(user=encode_user(user))
 
     async def GetLoggedInUser(
-        self, request: auth_pb2.GetLoggedInUserRequest, context: grpc.aio.ServicerContext
+        self, request: auth_pb2.GetLoggedInUserRequest, context: _Context
     ) -> auth_pb2.GetLoggedInUserResponse:
         user = await _run(context, "GetLoggedInUser", None, self._service.get_logged_in_user)
         if user is None:
@@ -75,14 +76,14 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         return auth_pb2.GetLoggedInUserResponse(user=encode_user(user))
 
     async def Logout(
-        self, request: auth_pb2.LogoutRequest, context: grpc.aio.ServicerContext
+        self, request: auth_pb2.LogoutRequest, context: _Context
     ) -> auth_pb2.LogoutResponse:
         await _run(context, "Logout", None, self._service.logout)
         return auth_pb2.LogoutResponse()
 
 
 async def _run(
-    context: grpc.aio.ServicerContext,
+    context: _Context,
     method: str,
     requested_uid: str | None,
     call: Callable[[AppIdentity], Awaitable[CallsUser | None]],

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import grpc
 import structlog
@@ -27,6 +27,10 @@ from sidecar.status import to_status
 DEFAULT_APP: Final = AppIdentity("default")
 PROTECTED_PREFIX: Final = "/cometchat_sidecar.auth.v1.AuthService/"
 _BEARER: Final = "bearer "
+
+if TYPE_CHECKING:
+    _Handler = grpc.RpcMethodHandler[Any, Any]
+    _Context = grpc.aio.ServicerContext[Any, Any]
 
 current_app: contextvars.ContextVar[AppIdentity] = contextvars.ContextVar("current_app")
 _log = structlog.get_logger("sidecar.rpc")
@@ -110,7 +114,7 @@ def _authenticate(registry: AppRegistry | None, metadata: Any) -> AppIdentity:
     return identity
 
 
-class AppIdentityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
     """Decides the calling app for AuthService methods and hands it on in `current_app`."""
 
     def __init__(self, registry: AppRegistry | None) -> None:
@@ -118,9 +122,9 @@ class AppIdentityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[_Handler | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> _Handler | None:
         handler = await continuation(details)
         method: str = details.method
         if handler is None or not method.startswith(PROTECTED_PREFIX):
@@ -132,12 +136,12 @@ class AppIdentityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return _bound(handler, identity)
 
 
-def _bound(handler: grpc.RpcMethodHandler, identity: AppIdentity) -> grpc.RpcMethodHandler:
+def _bound(handler: _Handler, identity: AppIdentity) -> _Handler:
     """The same handler, run with `current_app` set to the caller."""
     if handler.unary_unary is not None:
-        inner = handler.unary_unary
+        inner: Any = handler.unary_unary
 
-        async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def unary_unary(request: Any, context: _Context) -> Any:
             current_app.set(identity)
             return await inner(request, context)
 
@@ -147,9 +151,9 @@ def _bound(handler: grpc.RpcMethodHandler, identity: AppIdentity) -> grpc.RpcMet
             response_serializer=handler.response_serializer,
         )
     if handler.unary_stream is not None:
-        inner_stream = handler.unary_stream
+        inner_stream: Any = handler.unary_stream
 
-        async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def unary_stream(request: Any, context: _Context) -> Any:
             current_app.set(identity)
             async for item in inner_stream(request, context):
                 yield item
@@ -162,12 +166,10 @@ def _bound(handler: grpc.RpcMethodHandler, identity: AppIdentity) -> grpc.RpcMet
     raise TypeError(f"no identity binding for the streaming shape of {handler!r}")
 
 
-def _refusal(
-    handler: grpc.RpcMethodHandler, method: str, error: SidecarError
-) -> grpc.RpcMethodHandler:
+def _refusal(handler: _Handler, method: str, error: SidecarError) -> _Handler:
     status = to_status(error)
 
-    async def refuse(request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def refuse(request: Any, context: _Context) -> Any:
         _log.info(
             "rpc",
             method=method.rsplit("/", 1)[-1],
@@ -180,7 +182,7 @@ def _refusal(
 
     if handler.unary_stream is not None:
 
-        async def refuse_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def refuse_stream(request: Any, context: _Context) -> Any:
             await refuse(request, context)
             yield  # pragma: no cover - abort_with_status always raises
 

@@ -40,7 +40,8 @@ def to_status(error: SidecarError) -> grpc.Status:
         message=f"{error.reason}: {error.spec.description}",
         details=details,
     )
-    return rpc_status.to_status(message)
+    status: grpc.Status = rpc_status.to_status(message)
+    return status
 
 
 def _pack(message: error_details_pb2.ErrorInfo | error_details_pb2.RetryInfo) -> any_pb2.Any:

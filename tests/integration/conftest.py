@@ -15,7 +15,7 @@ from tests.stack import Stack, live_stack
 class AppClient:
     """One app's view of the sidecar: its credential on every call."""
 
-    def __init__(self, stub: auth_pb2_grpc.AuthServiceStub, metadata: Any) -> None:
+    def __init__(self, stub: auth_pb2_grpc.AuthServiceAsyncStub, metadata: Any) -> None:
         self.stub = stub
         self.metadata = metadata
 

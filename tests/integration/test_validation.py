@@ -89,7 +89,11 @@ async def test_no_key_in_the_request_nor_held_is_api_key_not_found(
 
 @pytest.mark.parametrize(
     ("uid", "reason"),
-    [("", "ERROR_INVALID_UID"), ("a b", "ERROR_UID_WITH_SPACE"), ("a/b", "ERROR_API_KEY_NOT_FOUND")],
+    [
+        ("", "ERROR_INVALID_UID"),
+        ("a b", "ERROR_UID_WITH_SPACE"),
+        ("a/b", "ERROR_API_KEY_NOT_FOUND"),
+    ],
 )
 async def test_checks_run_in_the_sdk_order(
     keyless: tuple[Stack, AppClient], uid: str, reason: str

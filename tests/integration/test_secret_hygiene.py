@@ -1,0 +1,76 @@
+"""No API key, auth token or app credential in any log line, error or repr."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+import structlog
+from cometchat_sidecar.auth.v1 import auth_pb2_grpc
+
+from sidecar.logs import configure_logging
+from tests.integration.conftest import AppClient, fails
+from tests.stack import live_stack
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging("debug", "json", stream=stream)
+    yield stream
+    structlog.reset_defaults()
+
+
+async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.StringIO) -> None:
+    seen_errors: list[str] = []
+    async with live_stack(tmp_path) as stack:
+        emulator = stack.emulator
+        # Minted first, so Login's R3 (without force) reuses it: the session token is known.
+        session_token = emulator.mint_token("cometchat-uid-1")
+        other_token = emulator.mint_token("cometchat-uid-2")
+        revoked_token = emulator.mint_token("cometchat-uid-3")
+        emulator.revoke_token("cometchat-uid-3", revoked_token)
+        wrong_key = "wrong-key-0123456789abcdef"
+        async with grpc.aio.insecure_channel(stack.address) as channel:
+            stub = auth_pb2_grpc.AuthServiceStub(channel)
+            app_a = AppClient(stub, stack.metadata("app-a"))
+            app_b = AppClient(stub, stack.metadata("app-b"))
+            stranger = AppClient(stub, (("authorization", "Bearer wrong-credential-123"),))
+
+            await app_a.login("cometchat-uid-1")
+            await app_a.login("cometchat-uid-1", api_key=emulator.config.auth_only_key)
+            await app_b.login_with_token(other_token)
+            for failing in (
+                app_a.login_with_token(revoked_token),
+                app_a.login("cometchat-uid-2", api_key=wrong_key),
+                app_a.login_with_token(f"{session_token} x"),
+                stranger.whoami(),
+            ):
+                seen_errors.append((await fails(failing)).message)
+            await app_b.logout()
+            await app_a.login("cometchat-uid-4")
+            emulator.inject_fault("M2", "AUTH_ERR_NO_ACCESS")
+            await app_a.logout()
+
+        secrets = [
+            emulator.config.full_access_key,
+            emulator.config.auth_only_key,
+            wrong_key,
+            session_token,
+            other_token,
+            revoked_token,
+            "wrong-credential-123",
+            *stack.credentials.values(),
+        ]
+        reprs = [repr(stack.settings), repr(stack.sidecar), str(stack.settings)]
+
+    logs = captured_logs.getvalue()
+    assert '"event": "rpc"' in logs  # the capture really holds the RPC lines
+    assert "upstream_logout_failed" in logs
+    for secret in secrets:
+        assert secret not in logs
+        for text in seen_errors + reprs:
+            assert secret not in text
