@@ -43,7 +43,7 @@ def run_client(args: argparse.Namespace, credential: str) -> int:
                 _print({"user": _user(client.login(args.uid, api_key))})
             elif args.call == "login-with-token":
                 token: str = args.auth_token
-                if token == "-":
+                if token == "-":  # noqa: S105 - "-" means: read it from stdin
                     token = sys.stdin.readline().strip()
                 _print({"user": _user(client.login_with_token(token))})
             elif args.call == "whoami":

@@ -67,10 +67,12 @@ async def test_login_with_token_validation(
 
 @pytest.fixture
 async def keyless(tmp_path: Path) -> AsyncIterator[tuple[Stack, AppClient]]:
-    async with live_stack(tmp_path, held_key=None) as running:
-        async with grpc.aio.insecure_channel(running.address) as channel:
-            stub = auth_pb2_grpc.AuthServiceStub(channel)
-            yield running, AppClient(stub, running.metadata("app-a"))
+    async with (
+        live_stack(tmp_path, held_key=None) as running,
+        grpc.aio.insecure_channel(running.address) as channel,
+    ):
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        yield running, AppClient(stub, running.metadata("app-a"))
 
 
 async def test_no_key_in_the_request_nor_held_is_api_key_not_found(
