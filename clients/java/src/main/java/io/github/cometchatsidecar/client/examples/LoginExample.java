@@ -21,6 +21,7 @@ public final class LoginExample {
   public static void main(String[] args) {
     String uid = args.length > 0 ? args[0] : "cometchat-uid-1";
     String target = System.getenv().getOrDefault("SIDECAR_ADDRESS", SidecarClient.DEFAULT_TARGET);
+    int exitCode = 0;
     try (SidecarClient sidecar =
         SidecarClient.builder()
             .target(target)
@@ -39,7 +40,10 @@ public final class LoginExample {
         System.err.printf("sidecar error %s reason=%s domain=%s retryDelay=%s%n",
             e.code(), e.reason(), e.domain(), e.retryDelay().orElse(null));
       }
-      System.exit(1);
+      exitCode = 1;
+    }
+    if (exitCode != 0) {
+      System.exit(exitCode); // after close(): the client is shut down cleanly
     }
   }
 }

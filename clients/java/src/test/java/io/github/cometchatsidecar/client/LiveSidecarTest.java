@@ -1,0 +1,110 @@
+package io.github.cometchatsidecar.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import io.github.cometchatsidecar.auth.v1.CallsUser;
+import io.grpc.Status;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client against a real running sidecar and CometChat emulator, configured by
+ * SIDECAR_ADDRESS, SIDECAR_APP_CREDENTIAL (may be empty: dev mode), EMULATOR_API_URL,
+ * EMULATOR_APP_ID and EMULATOR_API_KEY. Skipped when SIDECAR_ADDRESS is not set.
+ */
+@Tag("live")
+class LiveSidecarTest {
+
+  private static String env(String name) {
+    String value = System.getenv(name);
+    return value == null ? "" : value.trim();
+  }
+
+  @Test
+  void fullSessionAgainstRealSidecar() throws Exception {
+    String address = env("SIDECAR_ADDRESS");
+    if (address.isEmpty()) {
+      String why = "live test skipped: SIDECAR_ADDRESS is not set (it also reads "
+          + "SIDECAR_APP_CREDENTIAL, EMULATOR_API_URL, EMULATOR_APP_ID, EMULATOR_API_KEY)";
+      System.err.println(why);
+      Assumptions.abort(why);
+    }
+    for (String name : new String[] {"EMULATOR_API_URL", "EMULATOR_APP_ID", "EMULATOR_API_KEY"}) {
+      if (env(name).isEmpty()) {
+        throw new IllegalStateException(name + " must be set when SIDECAR_ADDRESS is");
+      }
+    }
+
+    try (SidecarClient sidecar = SidecarClient.builder()
+        .target(address)
+        .credential(env("SIDECAR_APP_CREDENTIAL"))
+        .build()) {
+      sidecar.waitUntilReady(Duration.ofSeconds(30));
+
+      // A session left over from an earlier run would make the steps below lie.
+      if (sidecar.getLoggedInUser().isPresent()) {
+        sidecar.logout();
+      }
+
+      CallsUser andrew = sidecar.login("cometchat-uid-1", "");
+      assertEquals("cometchat-uid-1", andrew.getUid());
+      assertEquals("Andrew Joseph", andrew.getName());
+      assertEquals("cometchat-uid-1", sidecar.getLoggedInUser().orElseThrow().getUid());
+
+      String token = mintAuthToken("cometchat-uid-2");
+      CallsUser second = sidecar.loginWithToken(token);
+      assertEquals("cometchat-uid-2", second.getUid());
+      assertEquals("cometchat-uid-2", sidecar.getLoggedInUser().orElseThrow().getUid());
+
+      sidecar.logout();
+      assertFalse(sidecar.getLoggedInUser().isPresent(), "a user is still logged in");
+
+      SidecarException noUser = assertThrows(SidecarException.class, sidecar::logout);
+      assertEquals(Reasons.ERROR_NO_USER_LOGGED_IN, noUser.reason(), noUser.toString());
+
+      SidecarException badUid =
+          assertThrows(SidecarException.class, () -> sidecar.login("bad uid"));
+      assertEquals(Reasons.ERROR_UID_WITH_SPACE, badUid.reason(), badUid.toString());
+      assertEquals(Status.Code.INVALID_ARGUMENT, badUid.code());
+      assertEquals(SidecarException.DOMAIN_SIDECAR, badUid.domain());
+    }
+  }
+
+  /** Creates an auth token for {@code uid} straight from the emulator's REST API. */
+  private static String mintAuthToken(String uid) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    HttpRequest request = HttpRequest.newBuilder()
+        .uri(URI.create(env("EMULATOR_API_URL").replaceAll("/+$", "")
+            + "/v3.0/users/" + uid + "/auth_tokens"))
+        .timeout(Duration.ofSeconds(10))
+        .header("apikey", env("EMULATOR_API_KEY"))
+        .header("appId", env("EMULATOR_APP_ID"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+        .build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() / 100 != 2) {
+      throw new AssertionError(
+          "emulator answered " + response.statusCode() + " minting a token: " + response.body());
+    }
+    Struct.Builder json = Struct.newBuilder();
+    JsonFormat.parser().ignoringUnknownFields().merge(response.body(), json);
+    String token = json.getFieldsOrThrow("data").getStructValue()
+        .getFieldsOrThrow("authToken").getStringValue();
+    if (token.isEmpty()) {
+      throw new AssertionError("no data.authToken in " + response.body());
+    }
+    return token;
+  }
+}
