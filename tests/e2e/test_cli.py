@@ -1,0 +1,152 @@
+"""The command line as a person uses it: real processes, real sockets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+EMULATOR_FULL_KEY = "emulator-full-access-key-0123456789abcdef"
+
+
+def _sidecar(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sidecar", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _read_json_line(stream: IO[str], event: str, deadline: float) -> dict[str, object]:
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        record = json.loads(line)
+        if record.get("event") == event:
+            return dict(record)
+    raise AssertionError(f"no {event!r} line")
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen[str], address: str) -> None:
+        self.process = process
+        self.address = address
+
+    def client(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "sidecar", "client", "--target", self.address, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            input=stdin,
+            timeout=30,
+            check=False,
+        )
+
+
+@pytest.fixture
+def served() -> Iterator[Served]:
+    process = _sidecar("serve", "--dev", "--listen", "127.0.0.1:0", "--log-level", "debug")
+    try:
+        assert process.stderr is not None
+        serving = _read_json_line(process.stderr, "serving", time.monotonic() + 20)
+        yield Served(process, str(serving["address"]))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_dev_mode_round_trip_then_a_clean_stop(served: Served) -> None:
+    login = served.client("login", "cometchat-uid-1")
+    whoami = served.client("whoami")
+    bad = served.client("login", "bad uid")
+    logout = served.client("logout")
+    again = served.client("logout")
+    nobody = served.client("whoami")
+
+    assert login.returncode == 0, login.stderr
+    assert json.loads(login.stdout)["user"] == {
+        "uid": "cometchat-uid-1",
+        "name": "Andrew Joseph",
+        "avatar": "https://assets.cometchat.io/sampleapp/v2/users/cometchat-uid-1.webp",
+        "status": "USER_STATUS_ONLINE",
+    }
+    assert json.loads(whoami.stdout)["user"]["uid"] == "cometchat-uid-1"
+    assert bad.returncode == 1
+    assert json.loads(bad.stderr)["error"]["reason"] == "ERROR_UID_WITH_SPACE"
+    assert logout.returncode == 0
+    assert json.loads(again.stderr)["error"]["reason"] == "ERROR_NO_USER_LOGGED_IN"
+    assert json.loads(nobody.stdout) == {"user": None}
+
+    served.process.send_signal(signal.SIGTERM)
+    _, stderr = served.process.communicate(timeout=20)
+    assert served.process.returncode == 0
+    records = [json.loads(line) for line in stderr.splitlines()]
+    rpcs = [r for r in records if r["event"] == "rpc"]
+    assert [(r["method"], r["reason"]) for r in rpcs] == [
+        ("Login", "OK"),
+        ("GetLoggedInUser", "OK"),
+        ("Login", "ERROR_UID_WITH_SPACE"),
+        ("Logout", "OK"),
+        ("Logout", "ERROR_NO_USER_LOGGED_IN"),
+        ("GetLoggedInUser", "OK"),
+    ]
+    assert records[-1]["event"] == "stopped"
+    assert EMULATOR_FULL_KEY not in stderr
+
+
+def test_login_with_token_reads_the_token_from_stdin(served: Served) -> None:
+    result = served.client("login-with-token", "-", stdin="unknown-token-0123456789\n")
+
+    assert result.returncode == 1
+    error = json.loads(result.stderr)["error"]
+    assert (error["code"], error["reason"]) == ("UNAUTHENTICATED", "AUTH_ERR_AUTH_TOKEN_NOT_FOUND")
+    assert "unknown-token-0123456789" not in result.stderr
+
+
+def test_a_bad_configuration_exits_2_with_a_clear_message() -> None:
+    process = _sidecar("serve", env={"COMETCHAT_APP_ID": "", "COMETCHAT_SIDECAR_DEV": ""})
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 2
+    record = json.loads(stderr.splitlines()[-1])
+    assert record["event"] == "bad_config"
+    assert "no CometChat app id" in record["error"]
+
+
+def test_open_mode_off_loopback_is_refused_at_start() -> None:
+    process = _sidecar("serve", "--dev", "--listen", "0.0.0.0:0")
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 2
+    assert "loopback only" in stderr
+
+
+def test_the_emulator_runs_standalone() -> None:
+    process = _sidecar("emulator")
+    try:
+        assert process.stdout is not None
+        description = json.loads(process.stdout.readline())
+        assert description["app_id"] == "emulator-app"
+        assert description["api_url"].startswith("http://127.0.0.1:")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
