@@ -78,6 +78,15 @@ class LiveSidecarTest {
       assertEquals(Status.Code.INVALID_ARGUMENT, badUid.code());
       assertEquals(SidecarException.DOMAIN_SIDECAR, badUid.domain());
     }
+
+    // With credentials on, an unknown credential is refused before any RPC runs.
+    if (!env("SIDECAR_APP_CREDENTIAL").isEmpty()) {
+      try (SidecarClient stranger = SidecarClient.builder()
+          .target(address).credential("not-a-known-credential").build()) {
+        SidecarException e = assertThrows(SidecarException.class, stranger::getLoggedInUser);
+        assertEquals(Status.Code.UNAUTHENTICATED, e.code(), e.toString());
+      }
+    }
   }
 
   /** Creates an auth token for {@code uid} straight from the emulator's REST API. */
