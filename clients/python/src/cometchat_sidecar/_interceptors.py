@@ -4,64 +4,55 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, TypeVar
 
 import grpc
 import grpc.aio
 
+if TYPE_CHECKING:  # typing-only names from the grpc stubs (types-grpcio)
+    from grpc import _CallFuture, _CallIterator
+
+_TRequest = TypeVar("_TRequest")
+_TResponse = TypeVar("_TResponse")
+
 _AUTHORIZATION = "authorization"
 
-MetadataPairs = Iterable[tuple[str, str | bytes]]
+Metadata = tuple[tuple[str, str | bytes], ...]
 
 
-class _CallDetailsLike(Protocol):
-    """What gRPC hands an interceptor (``grpc.ClientCallDetails``)."""
-
-    method: str
-    timeout: float | None
-    metadata: MetadataPairs | None
-    credentials: object
-    wait_for_ready: bool | None
-
-
-def auth_metadata(credential: str | None) -> tuple[tuple[str, str], ...]:
+def auth_metadata(credential: str | None) -> Metadata:
     """The call metadata that proves the app's identity (none in dev mode)."""
     if not credential:
         return ()
     return ((_AUTHORIZATION, f"Bearer {credential}"),)
 
 
-def _merge(
-    existing: MetadataPairs | None, extra: Iterable[tuple[str, str]]
-) -> list[tuple[str, str | bytes]]:
+def _merge(existing: Iterable[tuple[str, str | bytes]] | None, extra: Metadata) -> Metadata:
     merged = list(existing or ())
     present = {key for key, _ in merged}
     # A header the caller set explicitly on a call wins over the client's.
     merged.extend((key, value) for key, value in extra if key not in present)
-    return merged
+    return tuple(merged)
 
 
-@dataclass(frozen=True)
-class _CallDetails(grpc.ClientCallDetails):  # type: ignore[misc]
+@dataclass
+class _CallDetails(grpc.ClientCallDetails):
     method: str
     timeout: float | None
-    metadata: list[tuple[str, str | bytes]]
-    credentials: object
+    metadata: Metadata | None
+    credentials: grpc.CallCredentials | None
     wait_for_ready: bool | None
-    compression: object
+    compression: grpc.Compression | None
 
 
-class SyncInterceptor(
-    grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
-    grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
-):
+class SyncInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
     """Adds the credential and, when the call has none, the default deadline."""
 
     def __init__(self, credential: str | None, default_timeout: float | None) -> None:
         self._metadata = auth_metadata(credential)
         self._timeout = default_timeout
 
-    def _details(self, details: _CallDetailsLike) -> _CallDetails:
+    def _details(self, details: grpc.ClientCallDetails) -> _CallDetails:
         return _CallDetails(
             method=details.method,
             timeout=self._timeout if details.timeout is None else details.timeout,
@@ -73,22 +64,22 @@ class SyncInterceptor(
 
     def intercept_unary_unary(
         self,
-        continuation: Callable[[_CallDetails, object], object],
-        client_call_details: _CallDetailsLike,
-        request: object,
-    ) -> object:
+        continuation: Callable[[grpc.ClientCallDetails, _TRequest], _CallFuture[_TResponse]],
+        client_call_details: grpc.ClientCallDetails,
+        request: _TRequest,
+    ) -> _CallFuture[_TResponse]:
         return continuation(self._details(client_call_details), request)
 
     def intercept_unary_stream(
         self,
-        continuation: Callable[[_CallDetails, object], object],
-        client_call_details: _CallDetailsLike,
-        request: object,
-    ) -> object:
+        continuation: Callable[[grpc.ClientCallDetails, _TRequest], _CallIterator[_TResponse]],
+        client_call_details: grpc.ClientCallDetails,
+        request: _TRequest,
+    ) -> _CallIterator[_TResponse]:
         return continuation(self._details(client_call_details), request)
 
 
-class AsyncInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+class AsyncInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     """The asyncio twin of :class:`SyncInterceptor` (unary calls)."""
 
     def __init__(self, credential: str | None, default_timeout: float | None) -> None:
@@ -97,10 +88,13 @@ class AsyncInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[mi
 
     async def intercept_unary_unary(
         self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, object], Awaitable[object]],
-        client_call_details: _CallDetailsLike,
-        request: object,
-    ) -> object:
+        continuation: Callable[
+            [grpc.aio.ClientCallDetails, _TRequest],
+            Awaitable[grpc.aio.UnaryUnaryCall[_TRequest, _TResponse]],
+        ],
+        client_call_details: grpc.aio.ClientCallDetails,
+        request: _TRequest,
+    ) -> _TResponse | grpc.aio.UnaryUnaryCall[_TRequest, _TResponse]:
         timeout = client_call_details.timeout
         details = grpc.aio.ClientCallDetails(
             client_call_details.method,

@@ -16,7 +16,7 @@ import asyncio
 import time
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final, Self, cast
+from typing import Any, Final, Self
 
 import grpc
 import grpc.aio
@@ -200,11 +200,9 @@ class AsyncSidecarClient:
             options=_channel_options(options),
             interceptors=[AsyncInterceptor(credential or None, timeout)],
         )
-        # On an aio channel the generated stub's methods return awaitables; the
-        # typed view of that (AuthServiceAsyncStub) exists only in the .pyi.
-        self._stub = cast(
-            "auth_pb2_grpc.AuthServiceAsyncStub", auth_pb2_grpc.AuthServiceStub(self._channel)
-        )
+        # On an aio channel the stub is typed as AuthServiceAsyncStub (a .pyi-only
+        # class): its methods return awaitables.
+        self._stub = auth_pb2_grpc.AuthServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
 
     @property

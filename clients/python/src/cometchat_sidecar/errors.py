@@ -150,11 +150,11 @@ class SidecarError(Exception):
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError) -> SidecarError:
         """Decode a failed call (sync ``grpc.RpcError`` or ``grpc.aio.AioRpcError``)."""
-        code = _call_attr(error, "code") or grpc.StatusCode.UNKNOWN
+        code = _call_attr(error, "code")
         message = _call_attr(error, "details")
         trailers = _call_attr(error, "trailing_metadata")
         return cls.from_status(
-            code,
+            code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN,
             message if isinstance(message, str) else "",
             trailers if isinstance(trailers, Iterable) else (),
         )
