@@ -27,6 +27,7 @@ install_plugin protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go \
 install_plugin protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc \
   "$PROTOC_GEN_GO_GRPC_VERSION" "protoc-gen-go-grpc ${PROTOC_GEN_GO_GRPC_VERSION#v}"
 
+[[ "${1:-}" == "--plugins-only" ]] && exit 0  # scripts/generate.sh runs buf itself
 buf="$root/tools/node_modules/.bin/buf"
 if [[ ! -x "$buf" ]]; then
   echo "installing the pinned buf (tools/)" >&2

@@ -46,6 +46,7 @@ install() {
 install protoc "com.google.protobuf:protoc:$protobuf_version"
 install protoc-gen-grpc-java "io.grpc:protoc-gen-grpc-java:$grpc_codegen_version"
 
+[[ "${1:-}" == "--plugins-only" ]] && exit 0  # scripts/generate.sh runs buf itself
 buf="$root/tools/node_modules/.bin/buf"
 if [[ ! -x "$buf" ]]; then
   (cd "$root/tools" && npm ci --no-audit --no-fund)

@@ -15,6 +15,7 @@ if [[ ! -x "$here/node_modules/.bin/protoc-gen-ts_proto" ]]; then
 fi
 
 # Start from an empty output folder so stubs of deleted protos do not linger.
+[[ "${1:-}" == "--plugins-only" ]] && exit 0  # scripts/generate.sh runs buf itself
 rm -rf "$here/src/gen"
 cd "$root"
 tools/node_modules/.bin/buf generate --template clients/node/buf.gen.yaml

@@ -19,6 +19,7 @@ if ! cmp -s "$here/requirements-gen.txt" "$stamp"; then
   cp "$here/requirements-gen.txt" "$stamp"
 fi
 
+[[ "${1:-}" == "--plugins-only" ]] && exit 0  # scripts/generate.sh runs buf itself
 buf="$root/tools/node_modules/.bin/buf"
 if [[ ! -x "$buf" ]]; then
   (cd "$root/tools" && npm ci --no-audit --no-fund)
