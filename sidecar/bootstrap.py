@@ -12,6 +12,7 @@ import structlog
 
 from sidecar import __version__
 from sidecar.config import Settings, is_loopback
+from sidecar.health_listener import HealthListener
 from sidecar.identity import DEFAULT_APP, AppRegistry, ConfigError
 from sidecar.secret import Secret
 from sidecar.server import GrpcServer
@@ -32,6 +33,7 @@ class RunningSidecar:
     server: GrpcServer
     address: str
     emulator: Emulator | None
+    health_address: str | None = None
 
 
 def load_registry(settings: Settings) -> AppRegistry | None:
@@ -100,12 +102,20 @@ async def running_sidecar(
         gateway = CometChatClient(http, app_id=app_id, hosts=hosts)
         service = SessionService(MemorySessionStore(), gateway, held_api_key=api_key)
         server = GrpcServer(service, registry)
+        health_address: str | None = None
+        if settings.health_listen:
+            probes = HealthListener(server.health)
+            health_port = await probes.start(settings.health_listen)
+            # Stops after the main server, which reports NOT_SERVING while it drains.
+            stack.push_async_callback(probes.stop, grace)
+            health_address = f"{settings.health_listen.rpartition(':')[0]}:{health_port}"
         port = await server.start(settings.listen)
         host = settings.listen.rpartition(":")[0]
         address = f"{host}:{port}"
         _log.info(
             "serving",
             address=address,
+            health_address=health_address,
             apps=list(registry.apps) if registry else [DEFAULT_APP.name],
             api_host=hosts.api,
             client_host=hosts.client,
@@ -113,7 +123,7 @@ async def running_sidecar(
             version=__version__,
         )
         try:
-            yield RunningSidecar(server, address, emulator)
+            yield RunningSidecar(server, address, emulator, health_address)
         finally:
             await server.stop(grace)
             _log.info("stopped")

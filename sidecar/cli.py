@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help="TOML config file (env COMETCHAT_SIDECAR_CONFIG)")
     serve.add_argument("--listen", help=f"host:port to serve gRPC on (env {ENVIRONMENT['listen']})")
     serve.add_argument(
+        "--health-listen",
+        dest="health_listen",
+        help="host:port for a listener serving only grpc.health.v1, e.g. for Kubernetes "
+        f"probes (env {ENVIRONMENT['health_listen']})",
+    )
+    serve.add_argument(
         "--app-id", dest="app_id", help=f"CometChat app id (env {ENVIRONMENT['app_id']})"
     )
     serve.add_argument(

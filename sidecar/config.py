@@ -27,6 +27,7 @@ class Settings:
     """Everything the sidecar is started with."""
 
     listen: str = "127.0.0.1:50051"
+    health_listen: str = ""
     app_id: str = ""
     region: str = "us"
     api_key: Secret | None = field(default=None, repr=False)
@@ -42,6 +43,7 @@ class Settings:
 # name -> (environment variable, TOML key). `api_key` has no flag and no TOML key.
 ENVIRONMENT: Final = {
     "listen": "COMETCHAT_SIDECAR_LISTEN",
+    "health_listen": "COMETCHAT_SIDECAR_HEALTH_LISTEN",
     "app_id": "COMETCHAT_APP_ID",
     "region": "COMETCHAT_REGION",
     "api_host": "COMETCHAT_API_HOST",
@@ -143,6 +145,13 @@ def _validate(settings: Settings) -> None:
     if settings.log_level.lower() not in LOG_LEVELS:
         raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
     listen_host(settings.listen)
+    if settings.health_listen:
+        try:
+            listen_host(settings.health_listen)
+        except ConfigError:
+            raise ConfigError(
+                f"health_listen must be host:port, not {settings.health_listen!r}"
+            ) from None
     if not settings.dev and not settings.app_id:
         raise ConfigError(
             f"no CometChat app id: set {ENVIRONMENT['app_id']} (or --app-id), "
