@@ -12,12 +12,12 @@ STAMP := $(VENV)/.installed
 BUF := tools/node_modules/.bin/buf
 GENERATED := clients/python/src/cometchat_sidecar/auth clients/go/authv1 clients/node/src/gen clients/java/src/generated
 
-.PHONY: run test venv tools lint generate check-generated pytest clean
+.PHONY: run test venv tools deploy-tools lint generate check-generated pytest clean
 
 run: venv
 	scripts/run-dev.sh
 
-test: venv tools lint check-generated pytest
+test: venv tools deploy-tools lint check-generated pytest
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ $(BUF): tools/package.json tools/package-lock.json
 	touch $@
 
 tools: $(BUF)
+
+# kustomize and helm for the manifest tests, built from the Go module proxy into deploy/.bin.
+deploy-tools:
+	deploy/tools.sh
 
 lint: venv tools
 	$(VENV)/bin/ruff check .
@@ -56,4 +60,4 @@ pytest: venv
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target
+	rm -rf $(VENV) tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target deploy/.bin
