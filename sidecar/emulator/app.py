@@ -10,14 +10,14 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 from typing import Any, Final
 from urllib.parse import unquote
 
 from sidecar.emulator.codes import ERRORS, ApiError
 from sidecar.emulator.config import EmulatorConfig
-from sidecar.emulator.faults import Fault, FaultKind, FaultPlan
+from sidecar.emulator.faults import Fault, FaultKind, FaultPlan, FaultPolicy
 from sidecar.emulator.state import EmulatorState, RequestCounter, RouteId, parse_route
 
 _VERSION_PREFIXES: Final = frozenset({"v3", "v3.0"})
@@ -51,13 +51,26 @@ class Reply:
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0
+    """Seconds to wait before sending (injected latency)."""
 
 
+@dataclass(frozen=True)
 class DropConnection:
-    """Close the socket without answering."""
+    """Close the socket without answering; `reset` makes it a TCP reset."""
+
+    reset: bool = False
+    delay: float = 0.0
 
 
-Outcome = Reply | DropConnection
+@dataclass(frozen=True)
+class Hang:
+    """Never answer; keep the socket open until the client closes it."""
+
+    delay: float = 0.0
+
+
+Outcome = Reply | DropConnection | Hang
 JsonObject = dict[str, Any]
 _Handler = Callable[[Request, Mapping[str, str]], JsonObject]
 
@@ -137,9 +150,10 @@ class Application:
             return error_reply(ApiError("ERR_API_NOT_FOUND"))
         route, params = match
         self._counter.add(route.route_id)
+        delay = self._faults.latency(route.route_id)
         fault = self._faults.take(route.route_id)
         if fault is not None:
-            return _fault_outcome(fault)
+            return replace(_fault_outcome(fault), delay=delay)
         try:
             if route.listener is Listener.API:
                 self._authenticate_api(route, request.headers)
@@ -147,8 +161,8 @@ class Application:
                 self._authenticate_client(request.headers)
             data = route.handler(request, params)
         except ApiError as error:
-            return error_reply(error)
-        return _json_reply(200, {"data": data})
+            return replace(error_reply(error), delay=delay)
+        return replace(_json_reply(200, {"data": data}), delay=delay)
 
     def _match(
         self, listener: Listener, method: str, path: str
@@ -244,8 +258,13 @@ class Application:
                 return _json_reply(200, {"data": {"total": sum(counts.values()), **counts}})
             if (method, path) == ("POST", "stats/reset"):
                 self._counter.reset()
+            elif (method, path) == ("GET", "faults"):
+                data = {"policy": self._faults.policy.to_json(), "queued": self._faults.queued()}
+                return _json_reply(200, {"data": data})
             elif (method, path) == ("POST", "faults"):
                 self._add_fault(_json_object(body))
+            elif (method, path) == ("PUT", "faults"):
+                self._faults.set_policy(policy_from_json(_json_object(body)))
             elif (method, path) == ("DELETE", "faults"):
                 self._faults.clear()
             else:
@@ -261,10 +280,50 @@ class Application:
                 kind=FaultKind(body.get("kind", FaultKind.ERROR)),
                 code=body.get("code"),
                 retry_after=_int_field(body, "retryAfter", 1),
+                status=_int_field(body, "status", 503),
             )
             self._faults.add(route, fault, _int_field(body, "times", 1))
         except ValueError as error:
             raise ApiError("ERR_BAD_REQUEST", {"fault": [str(error)]}) from None
+
+
+_POLICY_FIELDS: Final = frozenset(
+    {"latencyMs", "errorRate", "errorCode", "errorStatus", "retryAfter", "resetRate", "hangRate"}
+    | {"routes"}
+)
+
+
+def policy_from_json(body: Mapping[str, Any]) -> FaultPolicy:
+    """The standing fault policy from the admin endpoint's JSON; bad input is ERR_BAD_REQUEST."""
+    try:
+        unknown = sorted(set(body) - _POLICY_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown fields: {', '.join(unknown)}")
+        routes = body.get("routes", [])
+        if not isinstance(routes, list):
+            raise ValueError("routes must be a list of route ids")
+        code = body.get("errorCode")
+        if code is not None and not isinstance(code, str):
+            raise ValueError("errorCode must be a string")
+        return FaultPolicy(
+            latency_ms=_int_field(body, "latencyMs", 0),
+            error_rate=_rate_field(body, "errorRate"),
+            error_code=code,
+            error_status=_int_field(body, "errorStatus", 503),
+            retry_after=_int_field(body, "retryAfter", 1),
+            reset_rate=_rate_field(body, "resetRate"),
+            hang_rate=_rate_field(body, "hangRate"),
+            routes=frozenset(parse_route(str(r)) for r in routes),
+        )
+    except ValueError as error:
+        raise ApiError("ERR_BAD_REQUEST", {"policy": [str(error)]}) from None
+
+
+def _rate_field(body: Mapping[str, Any], field: str) -> float:
+    value = body.get(field, 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{field} must be a number")
+    return float(value)
 
 
 def _bind(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | None:
@@ -321,6 +380,13 @@ def _int_field(body: Mapping[str, Any], field: str, default: int) -> int:
 def _fault_outcome(fault: Fault) -> Outcome:
     if fault.kind is FaultKind.CLOSE_CONNECTION:
         return DropConnection()
+    if fault.kind is FaultKind.RESET:
+        return DropConnection(reset=True)
+    if fault.kind is FaultKind.HANG:
+        return Hang()
+    if fault.kind is FaultKind.GATEWAY:
+        body = f"<html><body><h1>{fault.status} Gateway error</h1></body></html>".encode()
+        return Reply(fault.status, body, (("Content-Type", "text/html"),))
     assert fault.code is not None  # Fault validates that error faults carry a known code
     headers: tuple[tuple[str, str], ...] = ()
     if ERRORS[fault.code].status == 429:

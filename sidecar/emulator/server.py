@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import socket
+import struct
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -15,6 +17,7 @@ import h11
 from sidecar.emulator.app import (
     Application,
     DropConnection,
+    Hang,
     Listener,
     Reply,
     Request,
@@ -22,7 +25,7 @@ from sidecar.emulator.app import (
 )
 from sidecar.emulator.codes import ApiError
 from sidecar.emulator.config import EmulatorConfig
-from sidecar.emulator.faults import Fault, FaultKind, FaultPlan
+from sidecar.emulator.faults import Fault, FaultKind, FaultPlan, FaultPolicy
 from sidecar.emulator.state import EmulatorState, RequestCounter, parse_route
 
 # Every body the contract defines is a few hundred bytes; the cap keeps a bad client from
@@ -139,7 +142,20 @@ class Emulator:
         """The next `times` requests to `route` see the socket closed without an answer."""
         self._faults.add(parse_route(route), Fault(FaultKind.CLOSE_CONNECTION), times)
 
+    def inject(self, route: str, kind: str, times: int = 1, status: int = 503) -> None:
+        """The next `times` requests to `route` see fault `kind` (reset, hang, gateway, ...)."""
+        self._faults.add(parse_route(route), Fault(FaultKind(kind), status=status), times)
+
+    def set_fault_policy(self, policy: FaultPolicy) -> None:
+        """Standing faults for every following request, until changed or cleared."""
+        self._faults.set_policy(policy)
+
+    @property
+    def fault_policy(self) -> FaultPolicy:
+        return self._faults.policy
+
     def clear_faults(self) -> None:
+        """Drop queued faults and the standing policy."""
         self._faults.clear()
 
     def active_device_sessions(self, uid: str) -> int:
@@ -190,7 +206,20 @@ async def _serve_connection(
         if request is None:
             return
         outcome = app.dispatch(listener, request)
+        if outcome.delay > 0:
+            await asyncio.sleep(outcome.delay)
+        if isinstance(outcome, Hang):
+            # Wait for the client to give up (EOF) or for the emulator to stop.
+            while await reader.read(_READ_CHUNK):
+                pass
+            return
         if isinstance(outcome, DropConnection):
+            if outcome.reset:
+                # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+                sock = writer.get_extra_info("socket")
+                if sock is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                writer.transport.abort()
             return
         await _send(conn, writer, outcome, with_body=request.method != "HEAD")
         if conn.our_state is h11.MUST_CLOSE:
@@ -243,8 +272,9 @@ async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader) -> h11
 async def _send(
     conn: h11.Connection, writer: asyncio.StreamWriter, reply: Reply, *, with_body: bool
 ) -> None:
+    own_type = any(name.lower() == "content-type" for name, _ in reply.headers)
     headers = [
-        ("Content-Type", "application/json; charset=utf-8"),
+        *([] if own_type else [("Content-Type", "application/json; charset=utf-8")]),
         ("Content-Length", str(len(reply.body))),
         *reply.headers,
     ]
@@ -270,10 +300,14 @@ def _print_line(line: str) -> None:
 
 
 async def serve_forever(
-    config: EmulatorConfig | None = None, announce: Callable[[str], None] = _print_line
+    config: EmulatorConfig | None = None,
+    announce: Callable[[str], None] = _print_line,
+    policy: FaultPolicy | None = None,
 ) -> None:
     """Run an emulator until cancelled; once listening, hand `describe()` to `announce`."""
     async with Emulator(config) as emulator:
+        if policy is not None:
+            emulator.set_fault_policy(policy)
         announce(emulator.describe())
         await asyncio.Event().wait()
 

@@ -249,7 +249,8 @@ async def test_admin_default_fault_is_one_error(emulator: Emulator, api: httpx.A
         {"route": "R1", "code": "ERR_TOO_MANY_REQUESTS", "times": "2"},
         {"route": "R1", "code": "ERR_TOO_MANY_REQUESTS", "times": 0},
         {"route": "R1", "code": "ERR_TOO_MANY_REQUESTS", "retryAfter": True},
-        {"route": "R1", "kind": "hang"},
+        {"route": "R1", "kind": "sleep"},
+        {"route": "R1", "kind": "gateway", "status": 418},
     ],
 )
 async def test_admin_rejects_bad_faults(
@@ -271,7 +272,7 @@ async def test_admin_malformed_json(emulator: Emulator) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/_emulator/faults"), ("POST", "/_emulator/stats"), ("GET", "/_emulator/nope")],
+    [("PATCH", "/_emulator/faults"), ("POST", "/_emulator/stats"), ("GET", "/_emulator/nope")],
 )
 async def test_admin_unknown_endpoints(emulator: Emulator, method: str, path: str) -> None:
     async with httpx.AsyncClient(base_url=emulator.api_url) as keyless:
