@@ -14,11 +14,16 @@ from sidecar import __version__
 from sidecar.config import Settings, is_loopback
 from sidecar.health_listener import HealthListener
 from sidecar.identity import DEFAULT_APP, AppRegistry, ConfigError
+from sidecar.metrics import CountingStore, Metrics
+from sidecar.ops_http import OpsServer, Probes
+from sidecar.reachability import UpstreamMonitor
+from sidecar.reload import ReloadHooks
+from sidecar.resilience import CircuitBreaker, RetryPolicy
 from sidecar.secret import Secret
 from sidecar.server import GrpcServer
 from sidecar.service import SessionService
 from sidecar.store import MemorySessionStore
-from sidecar.upstream import CometChatClient, Hosts
+from sidecar.upstream import CometChatClient, Hosts, Timeouts
 
 if TYPE_CHECKING:
     from sidecar.emulator import Emulator
@@ -33,7 +38,14 @@ class RunningSidecar:
     server: GrpcServer
     address: str
     emulator: Emulator | None
+    http_address: str | None
+    """host:port of the probes and metrics; None when `http_listen` is empty."""
+    probes: Probes
+    metrics: Metrics
+    breaker: CircuitBreaker
+    reload_hooks: ReloadHooks
     health_address: str | None = None
+    """host:port of the health-only gRPC listener; None when `health_listen` is empty."""
 
 
 def load_registry(settings: Settings) -> AppRegistry | None:
@@ -56,11 +68,25 @@ def secrets_of(settings: Settings) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def running_sidecar(
-    settings: Settings, *, grace: float = 5.0
+    settings: Settings, *, grace: float | None = None
 ) -> AsyncIterator[RunningSidecar]:
-    """Start everything `settings` asks for; stop it all on exit."""
+    """Start everything `settings` asks for; stop it all on exit.
+
+    Stopping drains: readiness flips to not serving first, then calls in flight get
+    `grace` seconds (default: the `drain_seconds` setting) to finish.
+    """
     registry = load_registry(settings)
+    drain = settings.drain_seconds if grace is None else grace
     async with contextlib.AsyncExitStack() as stack:
+        metrics = Metrics()
+        probes = Probes()
+        http_address: str | None = None
+        if settings.http_listen:
+            # Up first, so a startupProbe sees "starting" rather than a refused connection.
+            ops = OpsServer(probes, metrics.render)
+            http_port = await ops.start(settings.http_listen)
+            stack.push_async_callback(ops.stop)
+            http_address = f"{settings.http_listen.rpartition(':')[0]}:{http_port}"
         emulator: Emulator | None = None
         app_id, api_key = settings.app_id, settings.api_key
         hosts = Hosts.for_app(app_id, settings.region) if app_id else None
@@ -91,25 +117,50 @@ async def running_sidecar(
                 "sidecar between apps.",
                 listen=settings.listen,
             )
-        timeout = httpx.Timeout(
-            settings.upstream_timeout_seconds, connect=min(3.0, settings.upstream_timeout_seconds)
+        timeouts = Timeouts(
+            connect=settings.upstream_connect_timeout_seconds,
+            read=settings.upstream_read_timeout_seconds,
+            total=settings.upstream_timeout_seconds,
         )
         http = await stack.enter_async_context(
             httpx.AsyncClient(
-                timeout=timeout, headers={"User-Agent": f"cometchat-auth-sidecar/{__version__}"}
+                timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
+                headers={"User-Agent": f"cometchat-auth-sidecar/{__version__}"},
             )
         )
-        gateway = CometChatClient(http, app_id=app_id, hosts=hosts)
-        service = SessionService(MemorySessionStore(), gateway, held_api_key=api_key)
-        server = GrpcServer(service, registry)
+        server: GrpcServer | None = None
+
+        def on_reachability(reachable: bool) -> None:
+            if server is not None:
+                server.set_upstream_health(reachable)
+
+        monitor = UpstreamMonitor(metrics, on_reachability)
+        breaker = CircuitBreaker(
+            settings.breaker_failure_threshold,
+            settings.breaker_open_seconds,
+            on_change=monitor.breaker_changed,
+        )
+        gateway = CometChatClient(
+            http,
+            app_id=app_id,
+            hosts=hosts,
+            timeouts=timeouts,
+            retry=RetryPolicy(max_attempts=settings.upstream_max_attempts),
+            breaker=breaker,
+            observer=monitor,
+        )
+        store = CountingStore(MemorySessionStore(), metrics)
+        service = SessionService(store, gateway, held_api_key=api_key)
+        server = GrpcServer(service, registry, metrics)
         health_address: str | None = None
         if settings.health_listen:
-            probes = HealthListener(server.health)
-            health_port = await probes.start(settings.health_listen)
+            health_probes = HealthListener(server.health)
+            health_port = await health_probes.start(settings.health_listen)
             # Stops after the main server, which reports NOT_SERVING while it drains.
-            stack.push_async_callback(probes.stop, grace)
+            stack.push_async_callback(health_probes.stop, drain)
             health_address = f"{settings.health_listen.rpartition(':')[0]}:{health_port}"
         port = await server.start(settings.listen)
+        probes.started = probes.ready = True
         host = settings.listen.rpartition(":")[0]
         address = f"{host}:{port}"
         _log.info(
@@ -120,10 +171,23 @@ async def running_sidecar(
             api_host=hosts.api,
             client_host=hosts.client,
             holds_api_key=bool(api_key),
+            http_address=http_address,
             version=__version__,
         )
         try:
-            yield RunningSidecar(server, address, emulator, health_address)
+            yield RunningSidecar(
+                server,
+                address,
+                emulator,
+                http_address,
+                probes,
+                metrics,
+                breaker,
+                ReloadHooks(),
+                health_address,
+            )
         finally:
-            await server.stop(grace)
+            probes.ready = False
+            _log.info("draining", drain_seconds=drain)
+            await server.stop(drain)
             _log.info("stopped")

@@ -16,7 +16,14 @@ from typing import Any
 import structlog
 
 from sidecar import __version__
-from sidecar.config import ENVIRONMENT, LOG_FORMATS, LOG_LEVELS, REGIONS, load_settings
+from sidecar.config import (
+    ENVIRONMENT,
+    LOG_FORMATS,
+    LOG_LEVELS,
+    REGIONS,
+    Settings,
+    load_settings,
+)
 from sidecar.identity import ConfigError
 
 _log = structlog.get_logger("sidecar")
@@ -72,7 +79,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", dest="log_level", choices=LOG_LEVELS)
     serve.add_argument("--log-format", dest="log_format", choices=LOG_FORMATS)
-    serve.add_argument("--upstream-timeout-seconds", dest="upstream_timeout_seconds", type=float)
+    serve.add_argument(
+        "--upstream-timeout-seconds",
+        dest="upstream_timeout_seconds",
+        type=float,
+        help="total time for one upstream call, retries included",
+    )
+    serve.add_argument(
+        "--upstream-connect-timeout-seconds", dest="upstream_connect_timeout_seconds", type=float
+    )
+    serve.add_argument(
+        "--upstream-read-timeout-seconds", dest="upstream_read_timeout_seconds", type=float
+    )
+    serve.add_argument(
+        "--upstream-max-attempts", dest="upstream_max_attempts", type=int, help="tries per call"
+    )
+    serve.add_argument(
+        "--breaker-failure-threshold",
+        dest="breaker_failure_threshold",
+        type=int,
+        help="consecutive upstream failures that open the circuit breaker",
+    )
+    serve.add_argument(
+        "--breaker-open-seconds",
+        dest="breaker_open_seconds",
+        type=float,
+        help="how long the breaker fails fast before a probe",
+    )
+    serve.add_argument(
+        "--http-listen",
+        dest="http_listen",
+        help="host:port of /livez, /readyz, /startupz and /metrics; empty turns it off "
+        f"(env {ENVIRONMENT['http_listen']})",
+    )
+    serve.add_argument(
+        "--drain-seconds",
+        dest="drain_seconds",
+        type=float,
+        help="on SIGTERM, how long calls in flight may take to finish",
+    )
 
     emulator = commands.add_parser(
         "emulator",
@@ -84,6 +129,21 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--api-port", type=int, default=0)
     emulator.add_argument("--client-port", type=int, default=0)
     emulator.add_argument("--app-id", default="emulator-app")
+    faults = emulator.add_argument_group(
+        "standing faults",
+        "Applied to every request (to --fault-routes, default all) until changed at run time "
+        "with PUT /_emulator/faults on the api listener.",
+    )
+    faults.add_argument("--latency-ms", type=int, default=0, help="added to every answer")
+    faults.add_argument("--error-rate", type=float, default=0.0, help="share answered with errors")
+    faults.add_argument(
+        "--error-code", help="CometChat code of those errors (default: a gateway HTML error)"
+    )
+    faults.add_argument("--error-status", type=int, default=503, help="gateway error status")
+    faults.add_argument("--retry-after", type=int, default=1, help="Retry-After of 429 answers")
+    faults.add_argument("--reset-rate", type=float, default=0.0, help="share of TCP resets")
+    faults.add_argument("--hang-rate", type=float, default=0.0, help="share never answered")
+    faults.add_argument("--fault-routes", default="", help="comma-separated route ids, e.g. R3,M1")
 
     client = commands.add_parser(
         "client",
@@ -136,12 +196,19 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     configure_logging(settings.log_level, settings.log_format, secrets=secrets_of(settings))
 
+    def apply_log_level(new: Settings) -> None:
+        configure_logging(new.log_level, settings.log_format, secrets=secrets_of(new))
+
     async def serve() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        async with running_sidecar(settings):
+        async with running_sidecar(settings) as sidecar:
+            sidecar.reload_hooks.add("log_level", apply_log_level)
+            loop.add_signal_handler(
+                signal.SIGHUP, sidecar.reload_hooks.run, lambda: load_settings(flags)
+            )
             await stop.wait()
             _log.info("stopping")
 
@@ -155,13 +222,32 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _emulator(args: argparse.Namespace) -> int:
     from sidecar.emulator import EmulatorConfig, serve_forever
+    from sidecar.emulator.app import policy_from_json
+    from sidecar.emulator.codes import ApiError
 
     config = EmulatorConfig(
         app_id=args.app_id, host=args.host, api_port=args.api_port, client_port=args.client_port
     )
+    try:
+        policy = policy_from_json(
+            {
+                "latencyMs": args.latency_ms,
+                "errorRate": args.error_rate,
+                "errorCode": args.error_code,
+                "errorStatus": args.error_status,
+                "retryAfter": args.retry_after,
+                "resetRate": args.reset_rate,
+                "hangRate": args.hang_rate,
+                "routes": [r.strip() for r in args.fault_routes.split(",") if r.strip()],
+            }
+        )
+    except ApiError as error:
+        problems = "; ".join(m for ms in (error.details or {}).values() for m in ms)
+        sys.stderr.write(f"cometchat-sidecar emulator: bad fault settings: {problems}\n")
+        return 2
 
     async def run() -> None:
-        task = asyncio.ensure_future(serve_forever(config))
+        task = asyncio.ensure_future(serve_forever(config, policy=policy))
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, task.cancel)

@@ -38,6 +38,13 @@ class Settings:
     log_level: str = "info"
     log_format: str = "json"
     upstream_timeout_seconds: float = 10.0
+    upstream_connect_timeout_seconds: float = 3.0
+    upstream_read_timeout_seconds: float = 5.0
+    upstream_max_attempts: int = 3
+    breaker_failure_threshold: int = 5
+    breaker_open_seconds: float = 5.0
+    http_listen: str = "127.0.0.1:8081"
+    drain_seconds: float = 10.0
 
 
 # name -> (environment variable, TOML key). `api_key` has no flag and no TOML key.
@@ -53,6 +60,23 @@ ENVIRONMENT: Final = {
     "log_level": "COMETCHAT_SIDECAR_LOG_LEVEL",
     "log_format": "COMETCHAT_SIDECAR_LOG_FORMAT",
     "upstream_timeout_seconds": "COMETCHAT_SIDECAR_UPSTREAM_TIMEOUT_SECONDS",
+    "upstream_connect_timeout_seconds": "COMETCHAT_SIDECAR_UPSTREAM_CONNECT_TIMEOUT_SECONDS",
+    "upstream_read_timeout_seconds": "COMETCHAT_SIDECAR_UPSTREAM_READ_TIMEOUT_SECONDS",
+    "upstream_max_attempts": "COMETCHAT_SIDECAR_UPSTREAM_MAX_ATTEMPTS",
+    "breaker_failure_threshold": "COMETCHAT_SIDECAR_BREAKER_FAILURE_THRESHOLD",
+    "breaker_open_seconds": "COMETCHAT_SIDECAR_BREAKER_OPEN_SECONDS",
+    "http_listen": "COMETCHAT_SIDECAR_HTTP_LISTEN",
+    "drain_seconds": "COMETCHAT_SIDECAR_DRAIN_SECONDS",
+}
+# Numeric settings: (type, lowest allowed, highest allowed).
+_NUMBERS: Final[dict[str, tuple[type[int] | type[float], float, float]]] = {
+    "upstream_timeout_seconds": (float, 0.001, 300),
+    "upstream_connect_timeout_seconds": (float, 0.001, 60),
+    "upstream_read_timeout_seconds": (float, 0.001, 300),
+    "upstream_max_attempts": (int, 1, 10),
+    "breaker_failure_threshold": (int, 1, 1000),
+    "breaker_open_seconds": (float, 0.01, 3600),
+    "drain_seconds": (float, 0, 3600),
 }
 API_KEY_ENV: Final = "COMETCHAT_API_KEY"
 API_KEY_FILE_ENV: Final = "COMETCHAT_API_KEY_FILE"
@@ -123,18 +147,35 @@ def _coerce(name: str, value: Any) -> Any:
             return False
         raise ConfigError(f"dev must be true or false, not {value!r}")
     if name == "upstream_timeout_seconds":
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"upstream_timeout_seconds must be a number, not {value!r}") from None
-        if not 0 < number <= 300:
+        number = _number(name, value, float, 0, 300)
+        if number <= 0:
             raise ConfigError("upstream_timeout_seconds must be above 0 and at most 300")
         return number
+    if name in _NUMBERS:
+        kind, lowest, highest = _NUMBERS[name]
+        return _number(name, value, kind, lowest, highest)
     if name == "app_credentials_dir":
         return Path(str(value)) if value else None
     if not isinstance(value, str):
         raise ConfigError(f"{name} must be a string, not {value!r}")
     return value.strip()
+
+
+def _number(
+    name: str, value: Any, kind: type[int] | type[float], lowest: float, highest: float
+) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"{name} must be a number, not {value!r}")
+    try:
+        number = kind(str(value).strip()) if isinstance(value, str) else kind(value)
+    except (TypeError, ValueError):
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what}, not {value!r}") from None
+    if kind is int and isinstance(value, float) and not value.is_integer():
+        raise ConfigError(f"{name} must be a whole number, not {value!r}")
+    if not lowest <= number <= highest:
+        raise ConfigError(f"{name} must be between {lowest:g} and {highest:g}, not {value!r}")
+    return number
 
 
 def _validate(settings: Settings) -> None:
@@ -152,6 +193,8 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(
                 f"health_listen must be host:port, not {settings.health_listen!r}"
             ) from None
+    if settings.http_listen:
+        listen_host(settings.http_listen)
     if not settings.dev and not settings.app_id:
         raise ConfigError(
             f"no CometChat app id: set {ENVIRONMENT['app_id']} (or --app-id), "

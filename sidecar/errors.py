@@ -85,6 +85,11 @@ REASONS: Final[MappingProxyType[str, ReasonSpec]] = MappingProxyType(
         "UPSTREAM_BAD_RESPONSE": _sidecar(
             "UNAVAILABLE", True, "CometChat answered with something that is not its API envelope"
         ),
+        "UPSTREAM_CIRCUIT_OPEN": _sidecar(
+            "UNAVAILABLE",
+            True,
+            "CometChat failed repeatedly; calls fail fast until a probe succeeds",
+        ),
         "INTERNAL": _sidecar("INTERNAL", False, "An unexpected error inside the sidecar"),
         "ERR_UID_NOT_FOUND": _upstream("NOT_FOUND", False, "The UID does not exist in CometChat"),
         "AUTH_ERR_EMPTY_APIKEY": _upstream(

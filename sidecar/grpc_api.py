@@ -12,9 +12,11 @@ import grpc
 import structlog
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
+from sidecar.deadline import set_deadline_in
 from sidecar.domain import AppIdentity, CallsUser, UserStatus
 from sidecar.errors import SidecarError, fail
 from sidecar.identity import current_app
+from sidecar.metrics import Metrics
 from sidecar.service import SessionService
 from sidecar.status import to_status
 
@@ -40,14 +42,16 @@ def encode_user(user: CallsUser) -> auth_pb2.CallsUser:
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     """`cometchat_sidecar.auth.v1.AuthService` over the session service."""
 
-    def __init__(self, service: SessionService) -> None:
+    def __init__(self, service: SessionService, metrics: Metrics | None = None) -> None:
         self._service = service
+        self._metrics = metrics
 
     async def Login(
         self, request: auth_pb2.LoginRequest, context: _Context
     ) -> auth_pb2.LoginResponse:
         user = await _run(
             context,
+            self._metrics,
             "Login",
             request.uid,
             lambda app: self._service.login(app, request.uid, request.api_key),
@@ -60,6 +64,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     ) -> auth_pb2.LoginWithTokenResponse:
         user = await _run(
             context,
+            self._metrics,
             "LoginWithToken",
             None,
             lambda app: self._service.login_with_token(app, request.auth_token),
@@ -70,7 +75,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def GetLoggedInUser(
         self, request: auth_pb2.GetLoggedInUserRequest, context: _Context
     ) -> auth_pb2.GetLoggedInUserResponse:
-        user = await _run(context, "GetLoggedInUser", None, self._service.get_logged_in_user)
+        user = await _run(
+            context, self._metrics, "GetLoggedInUser", None, self._service.get_logged_in_user
+        )
         if user is None:
             return auth_pb2.GetLoggedInUserResponse()
         return auth_pb2.GetLoggedInUserResponse(user=encode_user(user))
@@ -78,12 +85,13 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def Logout(
         self, request: auth_pb2.LogoutRequest, context: _Context
     ) -> auth_pb2.LogoutResponse:
-        await _run(context, "Logout", None, self._service.logout)
+        await _run(context, self._metrics, "Logout", None, self._service.logout)
         return auth_pb2.LogoutResponse()
 
 
 async def _run(
     context: _Context,
+    metrics: Metrics | None,
     method: str,
     requested_uid: str | None,
     call: Callable[[AppIdentity], Awaitable[CallsUser | None]],
@@ -92,8 +100,13 @@ async def _run(
     app = current_app.get()
     started = time.perf_counter()
     uid = requested_uid[:_LOGGED_UID_MAX] if requested_uid is not None else None
+    # Upstream calls made for this RPC stop before the caller gives up.
+    set_deadline_in(context.time_remaining())
 
     def log(reason: str, code: str, **extra: object) -> None:
+        seconds = time.perf_counter() - started
+        if metrics is not None:
+            metrics.rpc_finished(method, reason, code, seconds)
         _log.info(
             "rpc",
             method=method,
@@ -101,7 +114,7 @@ async def _run(
             uid=uid,
             reason=reason,
             code=code,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            duration_ms=round(seconds * 1000, 3),
             **extra,
         )
 

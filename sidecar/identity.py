@@ -24,6 +24,9 @@ from sidecar.errors import SidecarError, fail
 from sidecar.secret import Secret
 from sidecar.status import to_status
 
+if TYPE_CHECKING:
+    from sidecar.metrics import Metrics
+
 DEFAULT_APP: Final = AppIdentity("default")
 PROTECTED_PREFIX: Final = "/cometchat_sidecar.auth.v1.AuthService/"
 _BEARER: Final = "bearer "
@@ -117,8 +120,9 @@ def _authenticate(registry: AppRegistry | None, metadata: Any) -> AppIdentity:
 class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
     """Decides the calling app for AuthService methods and hands it on in `current_app`."""
 
-    def __init__(self, registry: AppRegistry | None) -> None:
+    def __init__(self, registry: AppRegistry | None, metrics: Metrics | None = None) -> None:
         self._registry = registry
+        self._metrics = metrics
 
     async def intercept_service(
         self,
@@ -132,7 +136,7 @@ class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
         try:
             identity = _authenticate(self._registry, details.invocation_metadata)
         except SidecarError as error:
-            return _refusal(handler, method, error)
+            return _refusal(handler, method, error, self._metrics)
         return _bound(handler, identity)
 
 
@@ -166,13 +170,18 @@ def _bound(handler: _Handler, identity: AppIdentity) -> _Handler:
     raise TypeError(f"no identity binding for the streaming shape of {handler!r}")
 
 
-def _refusal(handler: _Handler, method: str, error: SidecarError) -> _Handler:
+def _refusal(
+    handler: _Handler, method: str, error: SidecarError, metrics: Metrics | None
+) -> _Handler:
     status = to_status(error)
+    name = method.rsplit("/", 1)[-1]
 
     async def refuse(request: Any, context: _Context) -> Any:
+        if metrics is not None:
+            metrics.rpc_finished(name, error.reason, error.spec.code, 0.0)
         _log.info(
             "rpc",
-            method=method.rsplit("/", 1)[-1],
+            method=name,
             app=None,
             reason=error.reason,
             code=error.spec.code,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Final
 
 import grpc
@@ -11,9 +12,12 @@ from grpc_reflection.v1alpha import reflection
 
 from sidecar.grpc_api import AuthServicer
 from sidecar.identity import AppIdentityInterceptor, AppRegistry, ConfigError
+from sidecar.metrics import Metrics
 from sidecar.service import SessionService
 
 AUTH_SERVICE: Final = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name
+# Named health service for CometChat's reachability; never part of "" or AUTH_SERVICE.
+UPSTREAM_HEALTH_SERVICE: Final = "cometchat_sidecar.upstream.CometChat"
 # Every request this API takes is a few hundred bytes; 64 KiB leaves room and
 # keeps a hostile caller from making the server buffer megabytes.
 MAX_MESSAGE_BYTES: Final = 64 * 1024
@@ -22,21 +26,26 @@ MAX_MESSAGE_BYTES: Final = 64 * 1024
 class GrpcServer:
     """A started `grpc.aio` server and its health servicer."""
 
-    def __init__(self, service: SessionService, registry: AppRegistry | None) -> None:
+    def __init__(
+        self, service: SessionService, registry: AppRegistry | None, metrics: Metrics | None = None
+    ) -> None:
         self._server = grpc.aio.server(
-            interceptors=[AppIdentityInterceptor(registry)],
+            interceptors=[AppIdentityInterceptor(registry, metrics)],
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.so_reuseport", 0),
             ],
         )
-        auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(service), self._server)
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(
+            AuthServicer(service, metrics), self._server
+        )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (AUTH_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server
         )
         self.port = 0
+        self._health_updates: set[asyncio.Task[None]] = set()
 
     async def start(self, listen: str) -> int:
         """Bind `listen` (host:port, port 0 picks one) and start serving; returns the port."""
@@ -49,7 +58,22 @@ class GrpcServer:
         await self._server.start()
         for name in ("", AUTH_SERVICE):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        # Unknown until the first upstream answer.
+        await self.health.set(UPSTREAM_HEALTH_SERVICE, health_pb2.HealthCheckResponse.UNKNOWN)
         return self.port
+
+    def set_upstream_health(self, reachable: bool) -> None:
+        """Report CometChat's reachability on its own health service (from sync callers)."""
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if reachable
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        task = asyncio.get_running_loop().create_task(
+            self.health.set(UPSTREAM_HEALTH_SERVICE, status)
+        )
+        self._health_updates.add(task)
+        task.add_done_callback(self._health_updates.discard)
 
     async def stop(self, grace: float | None) -> None:
         """Report NOT_SERVING, then stop, letting calls in flight finish within `grace`."""

@@ -5,10 +5,19 @@ Endpoint ids (R3, M1, M2) are those of the wire contract. Every failure becomes 
 `UPSTREAM_*` reasons when CometChat could not be reached or answered outside its
 envelope. Nothing CometChat says in free text is passed on: its messages may echo
 what was sent, and what was sent includes secrets.
+
+Each call is bounded by the total timeout and by the caller's deadline (`sidecar.deadline`),
+whichever comes first; each try by the connect and read timeouts within that. Tries are
+retried (capped exponential backoff, full jitter, bounded attempts) on connection errors,
+timeouts, HTTP 502/503/504 and 429 (after CometChat's own delay), never on another 4xx.
+All three calls are safe to repeat: R3 is sent without `force`, so a repeat answers an
+existing token; M1 with the same device id opens the same device session; M2 ends it.
+A circuit breaker fails calls fast while CometChat keeps failing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import re
 import time
@@ -19,8 +28,10 @@ from urllib.parse import quote
 import httpx
 
 from sidecar import __version__
+from sidecar.deadline import time_remaining
 from sidecar.domain import CallsUser, UserStatus
 from sidecar.errors import SidecarError, fail, upstream_failure
+from sidecar.resilience import BreakerOpen, CircuitBreaker, RetryPolicy
 
 _CODE_SHAPE: Final = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _PLATFORM: Final = "cometchat-auth-sidecar"
@@ -43,6 +54,34 @@ class CometChatGateway(Protocol):
         ...
 
 
+class UpstreamObserver(Protocol):
+    """Told about every try and every retry (metrics). Labels are endpoint ids and statuses."""
+
+    def upstream_call(self, endpoint: str, status: str, seconds: float) -> None:
+        """One HTTP try ended: `status` is the HTTP status, `timeout` or `connection_error`."""
+        ...
+
+    def upstream_retry(self, endpoint: str, cause: str) -> None:
+        """A failed try of `endpoint` is about to be repeated because of `cause`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per try: `connect` and `read`; per call, all tries and waits included: `total`."""
+
+    connect: float = 3.0
+    read: float = 5.0
+    total: float = 10.0
+
+
+# HTTP statuses after which a repeat may succeed (and that say CometChat is unwell).
+_RETRY_STATUSES: Final = frozenset({502, 503, 504})
+# Answer the app in time: stop upstream work this long before the caller's deadline.
+_DEADLINE_MARGIN_MIN: Final = 0.02
+_DEADLINE_MARGIN_MAX: Final = 0.25
+
+
 @dataclass(frozen=True, slots=True)
 class Hosts:
     """Base URLs of CometChat's two APIs (or of an emulator standing in for them)."""
@@ -62,9 +101,23 @@ class Hosts:
 class CometChatClient:
     """CometChat's REST and client APIs through one pooled `httpx.AsyncClient`."""
 
-    def __init__(self, http: httpx.AsyncClient, *, app_id: str, hosts: Hosts) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        app_id: str,
+        hosts: Hosts,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        observer: UpstreamObserver | None = None,
+    ) -> None:
         self._http = http
         self._app_id = app_id
+        self._timeouts = timeouts or Timeouts()
+        self._retry = retry or RetryPolicy()
+        self._breaker = breaker or CircuitBreaker()
+        self._observer = observer
         self._api = hosts.api.rstrip("/") + "/v3.0"
         self._client = hosts.client.rstrip("/") + "/v3.0"
 
@@ -110,14 +163,118 @@ class CometChatClient:
         headers: dict[str, str],
         body: dict[str, Any] | None,
     ) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + self._budget(endpoint)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self._breaker.before_call()
+            except BreakerOpen as refused:
+                error = fail("UPSTREAM_CIRCUIT_OPEN", endpoint=endpoint)
+                error.retry_after = refused.retry_after
+                raise error from None
+            remaining = ends_at - loop.time()
+            if remaining <= 0:
+                self._breaker.record_neutral()
+                raise fail("UPSTREAM_TIMEOUT", endpoint=endpoint)
+            outcome = await self._try(endpoint, method, url, headers, body, remaining)
+            if not isinstance(outcome, SidecarError):
+                return outcome
+            error = outcome
+            wait = self._retry_wait(error, attempt)
+            if wait is None or wait >= ends_at - loop.time():
+                raise error
+            if self._observer is not None:
+                self._observer.upstream_retry(endpoint, _cause(error))
+            await asyncio.sleep(wait)
+
+    def _budget(self, endpoint: str) -> float:
+        """Seconds this call may take: the total timeout, cut short by the caller's deadline."""
+        budget = self._timeouts.total
+        left = time_remaining()
+        if left is not None:
+            margin = min(_DEADLINE_MARGIN_MAX, max(_DEADLINE_MARGIN_MIN, left * 0.1))
+            budget = min(budget, left - margin)
+        if budget <= 0:
+            raise fail("UPSTREAM_TIMEOUT", endpoint=endpoint)
+        return budget
+
+    async def _try(
+        self,
+        endpoint: str,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: dict[str, Any] | None,
+        remaining: float,
+    ) -> SidecarError | dict[str, Any]:
+        """One HTTP exchange: its data or its error. Tells the breaker and the observer."""
+        timeout = httpx.Timeout(
+            min(self._timeouts.read, remaining),
+            connect=min(self._timeouts.connect, remaining),
+        )
+        started = time.perf_counter()
+        status = "connection_error"
         try:
-            response = await self._http.request(method, url, headers=headers, json=body)
-        except httpx.TimeoutException:
-            raise fail("UPSTREAM_TIMEOUT", endpoint=endpoint) from None
-        except httpx.HTTPError:
-            # `from None`: httpx's exception text can quote the request.
-            raise fail("UPSTREAM_UNAVAILABLE", endpoint=endpoint) from None
-        return _unwrap(endpoint, response)
+            try:
+                async with asyncio.timeout(remaining):
+                    response = await self._http.request(
+                        method, url, headers=headers, json=body, timeout=timeout
+                    )
+            except (TimeoutError, httpx.TimeoutException):
+                status = "timeout"
+                self._breaker.record_failure()
+                return fail("UPSTREAM_TIMEOUT", endpoint=endpoint)
+            except httpx.HTTPError:
+                # Dropped here: httpx's exception text can quote the request.
+                self._breaker.record_failure()
+                return fail("UPSTREAM_UNAVAILABLE", endpoint=endpoint)
+            except asyncio.CancelledError:
+                status = "cancelled"
+                self._breaker.record_neutral()
+                raise
+            status = str(response.status_code)
+            try:
+                data = _unwrap(endpoint, response)
+            except SidecarError as error:
+                if response.status_code >= 500 or error.reason == "UPSTREAM_BAD_RESPONSE":
+                    self._breaker.record_failure()
+                else:
+                    self._breaker.record_success()  # CometChat is up; it refused this request
+                return error
+            self._breaker.record_success()
+            return data
+        finally:
+            if self._observer is not None:
+                self._observer.upstream_call(endpoint, status, time.perf_counter() - started)
+
+    def _retry_wait(self, error: SidecarError, attempt: int) -> float | None:
+        """How long to wait before trying again, or None when no retry may help."""
+        if attempt >= self._retry.max_attempts:
+            return None
+        if error.reason in ("UPSTREAM_UNAVAILABLE", "UPSTREAM_TIMEOUT"):
+            return self._retry.backoff(attempt)
+        http_status = int(error.metadata.get("http_status", "0"))
+        if http_status == 429:
+            # Never sooner than CometChat asked. A longer wait than the backoff cap is the
+            # app's to decide: it gets RESOURCE_EXHAUSTED with the delay in RetryInfo now.
+            backoff = self._retry.backoff(attempt)
+            if error.retry_after is None:
+                return backoff
+            return error.retry_after if error.retry_after <= self._retry.cap_seconds else None
+        if http_status in _RETRY_STATUSES:
+            return self._retry.backoff(attempt)
+        return None
+
+
+def _cause(error: SidecarError) -> str:
+    """A bounded label for why a try is repeated."""
+    if error.reason == "UPSTREAM_TIMEOUT":
+        return "timeout"
+    if error.reason == "UPSTREAM_UNAVAILABLE":
+        return "connection_error"
+    return error.metadata.get("http_status", "other")
 
 
 def _unwrap(endpoint: str, response: httpx.Response) -> dict[str, Any]:

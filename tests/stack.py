@@ -57,6 +57,7 @@ async def live_stack(
             api_host=emulator.api_url,
             client_host=emulator.client_url,
             app_credentials_dir=workdir / "apps" if apps else None,
+            http_listen="127.0.0.1:0",
         )
         settings = replace(settings, **overrides)
         async with running_sidecar(settings, grace=1.0) as sidecar:

@@ -61,7 +61,16 @@ class Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    process = _sidecar("serve", "--dev", "--listen", "127.0.0.1:0", "--log-level", "debug")
+    process = _sidecar(
+        "serve",
+        "--dev",
+        "--listen",
+        "127.0.0.1:0",
+        "--http-listen",
+        "127.0.0.1:0",
+        "--log-level",
+        "debug",
+    )
     try:
         assert process.stderr is not None
         serving = _read_json_line(process.stderr, "serving", time.monotonic() + 20)
@@ -131,7 +140,7 @@ def test_a_bad_configuration_exits_2_with_a_clear_message() -> None:
 
 
 def test_open_mode_off_loopback_is_refused_at_start() -> None:
-    process = _sidecar("serve", "--dev", "--listen", "0.0.0.0:0")
+    process = _sidecar("serve", "--dev", "--listen", "0.0.0.0:0", "--http-listen", "127.0.0.1:0")
     _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == 2

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
+import httpx
 import pytest
 import structlog
 from cometchat_sidecar.auth.v1 import auth_pb2_grpc
@@ -54,6 +55,8 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
             await app_a.login("cometchat-uid-4")
             emulator.inject_fault("M2", "AUTH_ERR_NO_ACCESS")
             await app_a.logout()
+        async with httpx.AsyncClient(base_url=f"http://{stack.sidecar.http_address}") as ops:
+            metrics = (await ops.get("/metrics")).text
 
         secrets = [
             emulator.config.full_access_key,
@@ -69,6 +72,11 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
 
     logs = captured_logs.getvalue()
     assert '"event": "rpc"' in logs  # the capture really holds the RPC lines
+    # Metric labels carry neither secrets nor uids nor app credentials.
+    assert 'method="LoginWithToken"' in metrics  # the page really holds the RPC series
+    assert "cometchat-uid" not in metrics
+    for secret in secrets:
+        assert secret not in metrics
     assert "upstream_logout_failed" in logs
     for secret in secrets:
         assert secret not in logs

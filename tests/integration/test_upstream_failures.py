@@ -97,10 +97,10 @@ async def test_emulator_down_is_unavailable_and_retryable(stack: Stack, app_a: A
     assert await app_a.whoami() is None
 
 
-async def test_connection_dropped_mid_request_is_unavailable(
+async def test_connection_dropped_on_every_try_is_unavailable(
     stack: Stack, app_a: AppClient
 ) -> None:
-    stack.emulator.inject_connection_close("M1")
+    stack.emulator.inject_connection_close("M1", times=stack.settings.upstream_max_attempts)
 
     failure = await fails(app_a.login("cometchat-uid-1"))
 

@@ -1,0 +1,134 @@
+"""Prometheus metrics, one registry per sidecar (so tests can run several in one process).
+
+Labels are bounded and never carry a uid, token, key or app credential: RPC method names,
+reasons from the reason table (a CometChat code outside it counts as `OTHER_UPSTREAM_CODE`),
+gRPC code names, endpoint ids (R3, M1, M2), HTTP statuses and retry causes.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from sidecar.domain import Session
+from sidecar.errors import REASONS
+from sidecar.resilience import BreakerState
+from sidecar.store import SessionStore
+
+_PREFIX: Final = "cometchat_sidecar"
+_OWN_REASONS: Final = frozenset(REASONS) | {"OK", "CANCELLED"}
+# Buckets from a cached answer (sub-millisecond) to a slow upstream near the deadline.
+_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class Metrics:
+    """Every metric the sidecar exports. Implements the RPC and upstream observers."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self._rpcs = Counter(
+            f"{_PREFIX}_rpcs",
+            "RPCs answered, by method and reason",
+            ["method", "reason", "code"],
+            registry=r,
+        )
+        self._rpc_seconds = Histogram(
+            f"{_PREFIX}_rpc_duration_seconds",
+            "RPC latency",
+            ["method"],
+            buckets=_BUCKETS,
+            registry=r,
+        )
+        self._upstream = Counter(
+            f"{_PREFIX}_upstream_requests",
+            "HTTP tries against CometChat, by endpoint and HTTP status (or timeout,"
+            " connection_error, cancelled)",
+            ["endpoint", "status"],
+            registry=r,
+        )
+        self._upstream_seconds = Histogram(
+            f"{_PREFIX}_upstream_request_duration_seconds",
+            "latency of one HTTP try",
+            ["endpoint"],
+            buckets=_BUCKETS,
+            registry=r,
+        )
+        self._retries = Counter(
+            f"{_PREFIX}_upstream_retries",
+            "tries repeated, by endpoint and cause",
+            ["endpoint", "cause"],
+            registry=r,
+        )
+        self._breaker = Gauge(
+            f"{_PREFIX}_upstream_breaker_state",
+            "circuit breaker: 0 closed, 1 half-open (probing), 2 open (failing fast)",
+            registry=r,
+        )
+        self._up = Gauge(
+            f"{_PREFIX}_upstream_up",
+            "1 when CometChat answered lately, 0 while the breaker is not closed, -1 unknown",
+            registry=r,
+        )
+        self._up.set(-1)
+        self._sessions = Gauge(
+            f"{_PREFIX}_live_sessions", "apps with a logged-in session", registry=r
+        )
+
+    def rpc_finished(self, method: str, reason: str, code: str, seconds: float) -> None:
+        label = reason if reason in _OWN_REASONS else "OTHER_UPSTREAM_CODE"
+        self._rpcs.labels(method, label, code).inc()
+        self._rpc_seconds.labels(method).observe(seconds)
+
+    def upstream_call(self, endpoint: str, status: str, seconds: float) -> None:
+        self._upstream.labels(endpoint, status).inc()
+        self._upstream_seconds.labels(endpoint).observe(seconds)
+
+    def upstream_retry(self, endpoint: str, cause: str) -> None:
+        self._retries.labels(endpoint, cause).inc()
+
+    def breaker_changed(self, state: BreakerState) -> None:
+        self._breaker.set(int(state))
+
+    def upstream_reachable(self, reachable: bool) -> None:
+        self._up.set(1 if reachable else 0)
+
+    def set_live_sessions(self, count: int) -> None:
+        self._sessions.set(count)
+
+    def render(self) -> bytes:
+        """The text exposition format."""
+        return generate_latest(self.registry)
+
+
+class CountingStore:
+    """A SessionStore that keeps the live-sessions gauge in step with the store it wraps."""
+
+    def __init__(self, inner: SessionStore, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+        self._apps: set[str] = set()
+
+    async def get(self, app: str) -> Session | None:
+        session = await self._inner.get(app)
+        self._note(app, session is not None)
+        return session
+
+    async def put(self, session: Session) -> None:
+        await self._inner.put(session)
+        self._note(session.app, True)
+
+    async def delete(self, app: str) -> None:
+        await self._inner.delete(app)
+        self._note(app, False)
+
+    def _note(self, app: str, present: bool) -> None:
+        if present:
+            self._apps.add(app)
+        else:
+            self._apps.discard(app)
+        self._metrics.set_live_sessions(len(self._apps))
+
+    def __repr__(self) -> str:
+        return f"CountingStore({self._inner!r})"
