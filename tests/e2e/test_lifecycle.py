@@ -1,0 +1,223 @@
+"""Shutdown and reload of a real sidecar process, against a real standalone emulator process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import grpc
+import httpx
+import pytest
+from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
+
+from tests.grpc_helpers import failure_of
+from tests.stack import write_credentials
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sidecar", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+class Lines:
+    """Collects a process's JSON log lines on a thread, so the pipe never fills."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.records: list[dict[str, Any]] = []
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            with self._changed:
+                self.records.append(json.loads(line))
+                self._changed.notify_all()
+
+    def wait_for(
+        self, test: Callable[[dict[str, Any]], bool], timeout: float = 20
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for record in self.records:
+                    if test(record):
+                        return record
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no such log line in {self.records!r}")
+                self._changed.wait(left)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def emulator() -> Iterator[dict[str, str]]:
+    process = _start("emulator", "--latency-ms", "1500", "--fault-routes", "M1")
+    try:
+        assert process.stdout is not None
+        yield json.loads(process.stdout.readline())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        finally:
+            _stop(process)
+
+
+def _serve(
+    emulator: dict[str, str], workdir: Path, *extra: str
+) -> tuple[subprocess.Popen[str], Lines]:
+    process = _start(
+        "serve",
+        "--listen", "127.0.0.1:0",
+        "--http-listen", "127.0.0.1:0",
+        "--app-id", emulator["app_id"],
+        "--api-host", emulator["api_url"],
+        "--client-host", emulator["client_url"],
+        "--app-credentials-dir", str(workdir / "apps"),
+        *extra,
+        env={"COMETCHAT_API_KEY": emulator["full_access_key"]},
+    )  # fmt: skip
+    assert process.stderr is not None
+    return process, Lines(process.stderr)
+
+
+async def _login(address: str, credential: str, uid: str) -> str:
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        try:
+            answer = await stub.Login(
+                auth_pb2.LoginRequest(uid=uid),
+                metadata=(("authorization", f"Bearer {credential}"),),
+                timeout=15,
+            )
+        except grpc.aio.AioRpcError as error:
+            return f"{error.code().name}"
+        return answer.user.uid
+
+
+def test_calls_in_flight_when_sigterm_arrives_complete(
+    emulator: dict[str, str], tmp_path: Path
+) -> None:
+    apps = ("app-a", "app-b", "app-c")
+    credentials = write_credentials(tmp_path / "apps", apps)
+    process, lines = _serve(emulator, tmp_path, "--drain-seconds", "10")
+    try:
+        serving = lines.wait_for(lambda r: r["event"] == "serving")
+        address, http_address = str(serving["address"]), str(serving["http_address"])
+
+        async def scenario() -> tuple[list[str], int, str]:
+            calls = [
+                asyncio.ensure_future(_login(address, credentials[app], f"cometchat-uid-{i + 1}"))
+                for i, app in enumerate(apps)
+            ]
+            # Bounded wait until all three are inside M1 (which the emulator holds 1.5 s).
+            deadline = time.monotonic() + 10
+            async with httpx.AsyncClient(base_url=emulator["api_url"]) as admin:
+                while (await admin.get("/_emulator/stats")).json()["data"]["M1"] < len(apps):
+                    assert time.monotonic() < deadline, "the logins never reached M1"
+                    await asyncio.sleep(0.02)
+            process.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(lines.wait_for, lambda r: r["event"] == "draining")
+            async with httpx.AsyncClient(base_url=f"http://{http_address}") as ops:
+                ready = (await ops.get("/readyz")).status_code
+            late = await _login(address, credentials["app-a"], "cometchat-uid-4")
+            return list(await asyncio.gather(*calls)), ready, late
+
+        outcomes, ready, late = asyncio.run(scenario())
+        code = process.wait(timeout=20)
+    finally:
+        _stop(process)
+
+    assert outcomes == ["cometchat-uid-1", "cometchat-uid-2", "cometchat-uid-3"]
+    assert ready == 503
+    assert late == "UNAVAILABLE"  # new calls are refused while draining
+    assert code == 0
+    events = [r["event"] for r in lines.records]
+    assert events.index("stopping") < events.index("draining") < events.index("stopped")
+    assert events[-1] == "stopped"
+
+
+def test_sighup_reloads_the_log_level(emulator: dict[str, str], tmp_path: Path) -> None:
+    credentials = write_credentials(tmp_path / "apps", ("app-a",))
+    config = tmp_path / "sidecar.toml"
+    config.write_text('log_level = "warning"\n', encoding="utf-8")
+    # At warning level the "serving" line that names the port is not shown: choose one.
+    address = f"127.0.0.1:{_free_port()}"
+    process, lines = _serve(emulator, tmp_path, "--config", str(config), "--listen", address)
+    try:
+        assert asyncio.run(_whoami(address, credentials["app-a"])) == "OK"
+
+        config.write_text('log_level = "info"\n', encoding="utf-8")
+        process.send_signal(signal.SIGHUP)
+        reloaded = lines.wait_for(lambda r: r["event"] == "reloaded")
+        assert asyncio.run(_whoami(address, credentials["app-a"])) == "OK"
+        rpc = lines.wait_for(lambda r: r["event"] == "rpc")
+
+        config.write_text('log_level = "loud"\n', encoding="utf-8")
+        process.send_signal(signal.SIGHUP)
+        failed = lines.wait_for(lambda r: r["event"] == "reload_failed")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        _stop(process)
+
+    assert reloaded["applied"] == ["log_level"]
+    assert rpc["method"] == "GetLoggedInUser"
+    # Only the call made after the reload was logged.
+    assert sum(1 for r in lines.records if r["event"] == "rpc") == 1
+    assert "log_level must be one of" in failed["error"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _whoami(address: str, credential: str) -> str:
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        try:
+            await stub.GetLoggedInUser(
+                auth_pb2.GetLoggedInUserRequest(),
+                metadata=(("authorization", f"Bearer {credential}"),),
+                timeout=20,
+                wait_for_ready=True,
+            )
+        except grpc.aio.AioRpcError as error:
+            return failure_of(error).reason
+        return "OK"
+
+
+def test_bad_emulator_fault_flags_exit_2() -> None:
+    process = _start("emulator", "--error-rate", "2")
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 2
+    assert "error_rate must be between 0 and 1" in stderr
