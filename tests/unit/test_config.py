@@ -132,3 +132,41 @@ def test_registry_refuses_unusable_directories(
         (tmp_path / name).write_text(content)
     with pytest.raises(ConfigError, match=message):
         AppRegistry.from_directory(tmp_path)
+
+
+def test_resilience_and_lifecycle_settings_come_from_every_source(tmp_path: Path) -> None:
+    config = tmp_path / "sidecar.toml"
+    config.write_text(
+        'app_id = "a"\nupstream_max_attempts = 4\nbreaker_open_seconds = 2.5\n'
+        'http_listen = "0.0.0.0:9000"\n',
+        encoding="utf-8",
+    )
+    environ = {
+        "COMETCHAT_SIDECAR_DRAIN_SECONDS": "20",
+        "COMETCHAT_SIDECAR_UPSTREAM_MAX_ATTEMPTS": "2",
+    }
+    settings = load_settings(
+        {"config": str(config), "breaker_failure_threshold": 7, "http_listen": ""}, environ
+    )
+
+    assert settings.upstream_max_attempts == 2  # environment over file
+    assert settings.breaker_open_seconds == 2.5
+    assert settings.breaker_failure_threshold == 7
+    assert settings.drain_seconds == 20.0
+    assert settings.http_listen == ""  # a flag turns the port off
+    assert Settings().http_listen == "127.0.0.1:8081"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"COMETCHAT_SIDECAR_UPSTREAM_MAX_ATTEMPTS": "0"}, "between 1 and 10"),
+        ({"COMETCHAT_SIDECAR_UPSTREAM_MAX_ATTEMPTS": "2.5"}, "must be a whole number"),
+        ({"COMETCHAT_SIDECAR_BREAKER_OPEN_SECONDS": "soon"}, "must be a number"),
+        ({"COMETCHAT_SIDECAR_DRAIN_SECONDS": "-1"}, "drain_seconds must be between"),
+        ({"COMETCHAT_SIDECAR_HTTP_LISTEN": "nowhere"}, "listen must be host:port"),
+    ],
+)
+def test_bad_resilience_settings_are_refused(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings({"app_id": "a"}, environ)
