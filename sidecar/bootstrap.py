@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
 import structlog
+from grpc_health.v1 import health
 
 from sidecar import __version__
 from sidecar.config import Settings, is_loopback
+from sidecar.credentials import AppRegistry, CredentialChanges
+from sidecar.errors import ConfigError
 from sidecar.health_listener import HealthListener
-from sidecar.identity import DEFAULT_APP, AppRegistry, ConfigError
+from sidecar.identity import DEFAULT_APP
+from sidecar.listeners import Listeners, serving
 from sidecar.metrics import CountingStore, Metrics
 from sidecar.ops_http import OpsServer, Probes
+from sidecar.ratelimit import LoginRateLimiter
 from sidecar.reachability import UpstreamMonitor
 from sidecar.reload import ReloadHooks
 from sidecar.resilience import CircuitBreaker, RetryPolicy
 from sidecar.secret import Secret
 from sidecar.server import GrpcServer
 from sidecar.service import SessionService
+from sidecar.sockets import AppSocket
 from sidecar.store import MemorySessionStore
 from sidecar.upstream import CometChatClient, Hosts, Timeouts
 
@@ -33,9 +40,13 @@ _log = structlog.get_logger("sidecar")
 
 @dataclass(frozen=True)
 class RunningSidecar:
-    """A serving sidecar: where it listens, and the embedded emulator in dev mode."""
+    """A serving sidecar: where it listens, and the embedded emulator in dev mode.
 
-    server: GrpcServer
+    `server` and `address` are the TCP listener's (None and "" with TCP turned off);
+    `sockets` holds each socket app's socket.
+    """
+
+    server: GrpcServer | None
     address: str
     emulator: Emulator | None
     http_address: str | None
@@ -46,13 +57,25 @@ class RunningSidecar:
     reload_hooks: ReloadHooks
     health_address: str | None = None
     """host:port of the health-only gRPC listener; None when `health_listen` is empty."""
+    sockets: Mapping[str, AppSocket] = field(default_factory=dict)
+    registry: AppRegistry | None = None
+
+    def reload_credentials(self) -> CredentialChanges:
+        """Re-read the app credentials now (they are also polled, and re-read on SIGHUP).
+        Raises ConfigError when the directory is unusable; the credentials in force stay."""
+        if self.registry is None:
+            return CredentialChanges()
+        return self.registry.reload()
 
 
 def load_registry(settings: Settings) -> AppRegistry | None:
     """The configured apps, or None for open mode (one default app, loopback only)."""
     if settings.app_credentials_dir is not None:
-        return AppRegistry.from_directory(settings.app_credentials_dir)
-    if not is_loopback(settings.listen):
+        return AppRegistry.from_directory(
+            settings.app_credentials_dir, rotation_seconds=settings.credential_rotation_seconds
+        )
+    mutual_tls = settings.tls_client_ca_file is not None
+    if settings.listen and not mutual_tls and not is_loopback(settings.listen):
         raise ConfigError(
             "no app credentials are configured (app_credentials_dir), so every caller would be "
             f"the one app {DEFAULT_APP.name!r}: this open mode is allowed on loopback only, "
@@ -64,6 +87,21 @@ def load_registry(settings: Settings) -> AppRegistry | None:
 def secrets_of(settings: Settings) -> list[str]:
     """The configured secrets, for the log scrubber."""
     return [settings.api_key.reveal()] if settings.api_key else []
+
+
+def _reload_hook(registry: AppRegistry) -> Callable[[Settings], None]:
+    """On SIGHUP: re-read the credentials directory (its path is fixed at start)."""
+
+    def reload(_: Settings) -> None:
+        registry.reload()
+
+    return reload
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @contextlib.asynccontextmanager
@@ -78,6 +116,7 @@ async def running_sidecar(
     registry = load_registry(settings)
     drain = settings.drain_seconds if grace is None else grace
     async with contextlib.AsyncExitStack() as stack:
+        stack.callback(_log.info, "stopped")  # the last thing to happen
         metrics = Metrics()
         probes = Probes()
         http_address: str | None = None
@@ -109,7 +148,7 @@ async def running_sidecar(
         hosts = Hosts(
             api=settings.api_host or hosts.api, client=settings.client_host or hosts.client
         )
-        if registry is None:
+        if settings.listen and registry is None and settings.tls_client_ca_file is None:
             _log.warning(
                 "open_mode",
                 message=f"OPEN MODE: no app credentials configured; every caller is the app "
@@ -128,11 +167,12 @@ async def running_sidecar(
                 headers={"User-Agent": f"cometchat-auth-sidecar/{__version__}"},
             )
         )
-        server: GrpcServer | None = None
+        listeners: Listeners | None = None
 
         def on_reachability(reachable: bool) -> None:
-            if server is not None:
-                server.set_upstream_health(reachable)
+            # The listeners share one health servicer: setting it on one sets it for all.
+            if listeners is not None and listeners.servers:
+                listeners.servers[0].set_upstream_health(reachable)
 
         monitor = UpstreamMonitor(metrics, on_reachability)
         breaker = CircuitBreaker(
@@ -150,24 +190,41 @@ async def running_sidecar(
             observer=monitor,
         )
         store = CountingStore(MemorySessionStore(), metrics)
-        service = SessionService(store, gateway, held_api_key=api_key)
-        server = GrpcServer(service, registry, metrics)
+        admission = (
+            LoginRateLimiter(settings.login_rate_per_second, settings.login_burst)
+            if settings.login_rate_per_second > 0
+            else None
+        )
+        service = SessionService(store, gateway, held_api_key=api_key, admission=admission)
+        # One health state for every listener and for the probes' listener.
+        health_servicer = health.aio.HealthServicer()
         health_address: str | None = None
         if settings.health_listen:
-            health_probes = HealthListener(server.health)
+            health_probes = HealthListener(health_servicer)
             health_port = await health_probes.start(settings.health_listen)
-            # Stops after the main server, which reports NOT_SERVING while it drains.
+            # Stops after the main listeners, which report NOT_SERVING while they drain.
             stack.push_async_callback(health_probes.stop, drain)
             health_address = f"{settings.health_listen.rpartition(':')[0]}:{health_port}"
-        port = await server.start(settings.listen)
+        listeners = await stack.enter_async_context(
+            serving(settings, service, registry, health_servicer, metrics, grace=drain)
+        )
+        reload_hooks = ReloadHooks()
+        if registry is not None:
+            watcher = asyncio.get_running_loop().create_task(
+                registry.watch(settings.credential_poll_seconds)
+            )
+            stack.push_async_callback(_cancel, watcher)
+            reload_hooks.add("app_credentials", _reload_hook(registry))
         probes.started = probes.ready = True
-        host = settings.listen.rpartition(":")[0]
-        address = f"{host}:{port}"
         _log.info(
             "serving",
-            address=address,
+            address=listeners.address or None,
             health_address=health_address,
-            apps=list(registry.apps) if registry else [DEFAULT_APP.name],
+            sockets={app: str(s.path) for app, s in listeners.sockets.items()},
+            apps=(list(registry.apps) if registry else [DEFAULT_APP.name])
+            if settings.listen
+            else [],
+            socket_apps=list(settings.socket_apps),
             api_host=hosts.api,
             client_host=hosts.client,
             holds_api_key=bool(api_key),
@@ -176,18 +233,19 @@ async def running_sidecar(
         )
         try:
             yield RunningSidecar(
-                server,
-                address,
+                listeners.tcp,
+                listeners.address,
                 emulator,
                 http_address,
                 probes,
                 metrics,
                 breaker,
-                ReloadHooks(),
+                reload_hooks,
                 health_address,
+                listeners.sockets,
+                registry,
             )
         finally:
+            # Leaving this block stops the listeners (the exit stack), draining for `drain`.
             probes.ready = False
             _log.info("draining", drain_seconds=drain)
-            await server.stop(drain)
-            _log.info("stopped")

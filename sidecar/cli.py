@@ -24,7 +24,7 @@ from sidecar.config import (
     Settings,
     load_settings,
 )
-from sidecar.identity import ConfigError
+from sidecar.errors import ConfigError
 
 _log = structlog.get_logger("sidecar")
 
@@ -118,6 +118,55 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="on SIGTERM, how long calls in flight may take to finish",
     )
+    sockets = serve.add_argument_group("per-app Unix sockets")
+    sockets.add_argument(
+        "--socket-dir", dest="socket_dir", help="folder for <app>/sidecar.sock, one per socket app"
+    )
+    sockets.add_argument(
+        "--socket-app",
+        dest="socket_apps",
+        action="append",
+        metavar="NAME",
+        help="serve app NAME on its own socket (repeatable)",
+    )
+    sockets.add_argument("--socket-owner", dest="socket_owner", help="socket owner: uid or name")
+    sockets.add_argument("--socket-group", dest="socket_group", help="socket group: gid or name")
+    tcp = serve.add_argument_group("TCP credentials, TLS and limits")
+    tcp.add_argument(
+        "--credential-rotation-seconds",
+        dest="credential_rotation_seconds",
+        type=float,
+        help="how long a replaced app credential stays valid",
+    )
+    tcp.add_argument(
+        "--credential-poll-seconds",
+        dest="credential_poll_seconds",
+        type=float,
+        help="how often the credentials directory is re-read",
+    )
+    tcp.add_argument("--tls-cert-file", dest="tls_cert_file", help="server certificate (PEM)")
+    tcp.add_argument("--tls-key-file", dest="tls_key_file", help="server private key (PEM)")
+    tcp.add_argument(
+        "--tls-client-ca-file",
+        dest="tls_client_ca_file",
+        help="CA for client certificates: turns on mutual TLS",
+    )
+    tcp.add_argument(
+        "--tls-client-app",
+        dest="tls_client_apps",
+        action="append",
+        metavar="IDENTITY=APP",
+        help="map a client certificate SAN or common name to an app (repeatable)",
+    )
+    tcp.add_argument("--max-message-bytes", dest="max_message_bytes", type=int)
+    tcp.add_argument("--max-metadata-bytes", dest="max_metadata_bytes", type=int)
+    tcp.add_argument(
+        "--login-rate-per-second",
+        dest="login_rate_per_second",
+        type=float,
+        help="per-app login rate (token bucket refill; 0 turns the limit off)",
+    )
+    tcp.add_argument("--login-burst", dest="login_burst", type=int, help="per-app login burst")
 
     emulator = commands.add_parser(
         "emulator",
@@ -144,6 +193,13 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument("--reset-rate", type=float, default=0.0, help="share of TCP resets")
     faults.add_argument("--hang-rate", type=float, default=0.0, help="share never answered")
     faults.add_argument("--fault-routes", default="", help="comma-separated route ids, e.g. R3,M1")
+
+    commands.add_parser(
+        "hash-credential",
+        help="print the hash to store for an app credential",
+        description="Read an app credential from standard input (one line) and print the "
+        "line to store in that app's file in the credentials directory: sha256:<hex>.",
+    )
 
     client = commands.add_parser(
         "client",
@@ -178,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "emulator":
         return _emulator(args)
+    if args.command == "hash-credential":
+        return _hash_credential()
     from sidecar.client_cli import run_client
 
     return run_client(args, os.environ.get(CREDENTIAL_ENV, ""))
@@ -217,6 +275,17 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _log.error("bad_config", error=str(error))
         return 2
+    return 0
+
+
+def _hash_credential() -> int:
+    from sidecar.credentials import hash_credential
+
+    credential = sys.stdin.readline().strip()
+    if not credential:
+        sys.stderr.write("error: no credential on standard input\n")
+        return 2
+    sys.stdout.write(hash_credential(credential) + "\n")
     return 0
 
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
-from sidecar.identity import ConfigError
+from sidecar.errors import ConfigError
 from sidecar.secret import Secret
+from sidecar.sockets import check_app_name
 
 REGIONS: Final = ("us", "eu", "in")
 LOG_FORMATS: Final = ("json", "console")
@@ -45,6 +46,26 @@ class Settings:
     breaker_open_seconds: float = 5.0
     http_listen: str = "127.0.0.1:8081"
     drain_seconds: float = 10.0
+    # Per-app Unix sockets: <socket_dir>/<app>/sidecar.sock for each of socket_apps.
+    socket_dir: Path | None = None
+    socket_apps: tuple[str, ...] = ()
+    socket_owner: str = ""
+    socket_group: str = ""
+    # TCP credentials: re-read every poll interval; a replaced one stays valid this long.
+    credential_rotation_seconds: float = 300.0
+    credential_poll_seconds: float = 2.0
+    # TLS on the TCP listener; a client CA turns on mutual TLS, whose certificates
+    # are mapped to apps by (identity, app) pairs.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None
+    tls_client_apps: tuple[tuple[str, str], ...] = ()
+    # Input limits, refused by gRPC before any code of the sidecar runs.
+    max_message_bytes: int = 64 * 1024
+    max_metadata_bytes: int = 8 * 1024
+    # Per-app token bucket on logins that would go upstream; rate 0 turns it off.
+    login_rate_per_second: float = 5.0
+    login_burst: int = 20
 
 
 # name -> (environment variable, TOML key). `api_key` has no flag and no TOML key.
@@ -67,6 +88,20 @@ ENVIRONMENT: Final = {
     "breaker_open_seconds": "COMETCHAT_SIDECAR_BREAKER_OPEN_SECONDS",
     "http_listen": "COMETCHAT_SIDECAR_HTTP_LISTEN",
     "drain_seconds": "COMETCHAT_SIDECAR_DRAIN_SECONDS",
+    "socket_dir": "COMETCHAT_SIDECAR_SOCKET_DIR",
+    "socket_apps": "COMETCHAT_SIDECAR_SOCKET_APPS",
+    "socket_owner": "COMETCHAT_SIDECAR_SOCKET_OWNER",
+    "socket_group": "COMETCHAT_SIDECAR_SOCKET_GROUP",
+    "credential_rotation_seconds": "COMETCHAT_SIDECAR_CREDENTIAL_ROTATION_SECONDS",
+    "credential_poll_seconds": "COMETCHAT_SIDECAR_CREDENTIAL_POLL_SECONDS",
+    "tls_cert_file": "COMETCHAT_SIDECAR_TLS_CERT_FILE",
+    "tls_key_file": "COMETCHAT_SIDECAR_TLS_KEY_FILE",
+    "tls_client_ca_file": "COMETCHAT_SIDECAR_TLS_CLIENT_CA_FILE",
+    "tls_client_apps": "COMETCHAT_SIDECAR_TLS_CLIENT_APPS",
+    "max_message_bytes": "COMETCHAT_SIDECAR_MAX_MESSAGE_BYTES",
+    "max_metadata_bytes": "COMETCHAT_SIDECAR_MAX_METADATA_BYTES",
+    "login_rate_per_second": "COMETCHAT_SIDECAR_LOGIN_RATE_PER_SECOND",
+    "login_burst": "COMETCHAT_SIDECAR_LOGIN_BURST",
 }
 # Numeric settings: (type, lowest allowed, highest allowed).
 _NUMBERS: Final[dict[str, tuple[type[int] | type[float], float, float]]] = {
@@ -77,7 +112,20 @@ _NUMBERS: Final[dict[str, tuple[type[int] | type[float], float, float]]] = {
     "breaker_failure_threshold": (int, 1, 1000),
     "breaker_open_seconds": (float, 0.01, 3600),
     "drain_seconds": (float, 0, 3600),
+    "credential_rotation_seconds": (float, 0, 86400),
+    "credential_poll_seconds": (float, 0.05, 3600),
+    "max_message_bytes": (int, 1024, 4 * 1024 * 1024),
+    "max_metadata_bytes": (int, 1024, 64 * 1024),
+    "login_rate_per_second": (float, 0, 10000),
+    "login_burst": (int, 1, 100000),
 }
+_PATHS: Final = (
+    "app_credentials_dir",
+    "socket_dir",
+    "tls_cert_file",
+    "tls_key_file",
+    "tls_client_ca_file",
+)
 API_KEY_ENV: Final = "COMETCHAT_API_KEY"
 API_KEY_FILE_ENV: Final = "COMETCHAT_API_KEY_FILE"
 CONFIG_FILE_ENV: Final = "COMETCHAT_SIDECAR_CONFIG"
@@ -154,8 +202,17 @@ def _coerce(name: str, value: Any) -> Any:
     if name in _NUMBERS:
         kind, lowest, highest = _NUMBERS[name]
         return _number(name, value, kind, lowest, highest)
-    if name == "app_credentials_dir":
+    if name in _PATHS:
         return Path(str(value)) if value else None
+    if name == "socket_apps":
+        apps = _string_list(name, value)
+        if len(set(apps)) != len(apps):
+            raise ConfigError("socket_apps names an app twice")
+        return tuple(check_app_name(app) for app in apps)
+    if name == "tls_client_apps":
+        return _client_apps(value)
+    if name in ("socket_owner", "socket_group") and isinstance(value, int):
+        return str(value)
     if not isinstance(value, str):
         raise ConfigError(f"{name} must be a string, not {value!r}")
     return value.strip()
@@ -178,6 +235,33 @@ def _number(
     return number
 
 
+def _string_list(name: str, value: Any) -> list[str]:
+    """A TOML list, or a comma-separated string (environment), or a flag's list."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"{name} must be a list of strings, not {value!r}")
+    return [item.strip() for item in items if item.strip()]
+
+
+def _client_apps(value: Any) -> tuple[tuple[str, str], ...]:
+    """`identity=app` pairs: a TOML table, or strings from the environment and flags."""
+    if isinstance(value, dict):
+        pairs = [(str(k), v) for k, v in value.items()]
+    else:
+        pairs = []
+        for item in _string_list("tls_client_apps", value):
+            identity, sep, app = item.rpartition("=")
+            if not sep or not identity.strip():
+                raise ConfigError(f"tls_client_apps entries are IDENTITY=APP, not {item!r}")
+            pairs.append((identity.strip(), app))
+    result: list[tuple[str, str]] = []
+    for identity, app in pairs:
+        if not isinstance(app, str) or not app.strip():
+            raise ConfigError(f"tls_client_apps maps {identity!r} to no app")
+        result.append((identity, app.strip()))
+    return tuple(result)
+
+
 def _validate(settings: Settings) -> None:
     if settings.region.lower() not in REGIONS:
         raise ConfigError(f"region must be one of {', '.join(REGIONS)}, not {settings.region!r}")
@@ -185,7 +269,7 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"log_format must be one of {', '.join(LOG_FORMATS)}")
     if settings.log_level.lower() not in LOG_LEVELS:
         raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
-    listen_host(settings.listen)
+    _validate_listeners(settings)
     if settings.health_listen:
         try:
             listen_host(settings.health_listen)
@@ -204,6 +288,41 @@ def _validate(settings: Settings) -> None:
         host = getattr(settings, name)
         if host and not host.startswith(("http://", "https://")):
             raise ConfigError(f"{name} must be a URL starting with http:// or https://")
+
+
+def _validate_listeners(settings: Settings) -> None:
+    if settings.listen:
+        listen_host(settings.listen)
+    elif not settings.socket_apps:
+        raise ConfigError("nothing to listen on: listen is empty and no socket_apps are set")
+    if settings.socket_apps and settings.socket_dir is None:
+        raise ConfigError("socket_apps needs socket_dir, the folder the sockets are made in")
+    if (settings.tls_cert_file is None) != (settings.tls_key_file is None):
+        raise ConfigError("TLS needs both tls_cert_file and tls_key_file")
+    tls = settings.tls_cert_file is not None
+    if settings.listen and not tls and not is_loopback(settings.listen):
+        raise ConfigError(
+            f"listen {settings.listen!r} is not a loopback address and no TLS is configured: "
+            "plain TCP is allowed on loopback only. Set tls_cert_file and tls_key_file, "
+            "or listen on 127.0.0.1, or use per-app sockets (socket_dir, socket_apps)"
+        )
+    if settings.tls_client_ca_file is not None:
+        if not tls:
+            raise ConfigError(
+                "tls_client_ca_file (mutual TLS) needs tls_cert_file and tls_key_file"
+            )
+        if not settings.tls_client_apps:
+            raise ConfigError(
+                "mutual TLS (tls_client_ca_file) needs tls_client_apps: which certificate "
+                "identity is which app"
+            )
+        if settings.app_credentials_dir is not None:
+            raise ConfigError(
+                "choose one way to identify apps over TCP: mutual TLS (tls_client_ca_file) "
+                "or credentials (app_credentials_dir), not both"
+            )
+    elif settings.tls_client_apps:
+        raise ConfigError("tls_client_apps needs tls_client_ca_file (mutual TLS)")
 
 
 def listen_host(listen: str) -> str:

@@ -80,6 +80,20 @@ REASONS: Final[MappingProxyType[str, ReasonSpec]] = MappingProxyType(
         "ERROR_UNKNOWN_APP_CREDENTIAL": _sidecar(
             "UNAUTHENTICATED", False, "The app credential is not one this sidecar knows"
         ),
+        "ERROR_UNKNOWN_CLIENT_CERTIFICATE": _sidecar(
+            "UNAUTHENTICATED",
+            False,
+            "The client certificate is not mapped to an app (tls_client_apps)",
+        ),
+        "ERROR_MALFORMED_REQUEST": _sidecar(
+            "INVALID_ARGUMENT", False, "The request is not a valid message of the method's type"
+        ),
+        "ERROR_LOGIN_RATE_LIMITED": _sidecar(
+            "RESOURCE_EXHAUSTED",
+            True,
+            "The app's login rate limit was reached; RetryInfo says when the next login is"
+            " admitted",
+        ),
         "UPSTREAM_UNAVAILABLE": _sidecar("UNAVAILABLE", True, "CometChat could not be reached"),
         "UPSTREAM_TIMEOUT": _sidecar("DEADLINE_EXCEEDED", True, "CometChat did not answer in time"),
         "UPSTREAM_BAD_RESPONSE": _sidecar(
@@ -142,6 +156,10 @@ def spec_for_unknown_upstream_code(http_status: int) -> ReasonSpec:
     if http_status == 429:
         return REASONS["ERR_TOO_MANY_REQUESTS"]
     return _upstream("FAILED_PRECONDITION", False, "CometChat refused the request")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says why (and names no secret)."""
 
 
 @dataclass

@@ -1,127 +1,157 @@
 """Who is calling: the app's identity is settled here, before any servicer runs.
 
-Over TCP an app proves who it is with a per-app credential sent as call metadata
-`authorization: Bearer <credential>`. Credentials are kept only as SHA-256
-digests and compared in constant time against every known app, so neither timing
-nor memory dumps give one away. With no apps configured the sidecar runs in open
-mode: every call is the single app `default` (allowed on loopback only).
+Each listener has one way of telling apps apart (an `Authenticator`):
+
+- a per-app Unix socket: the socket the call arrived on names the app (`FixedApp`);
+- TCP with mutual TLS: the client certificate, mapped by a SAN or its common name
+  (`ClientCertificates`);
+- TCP with per-app credentials: `authorization: Bearer <credential>`, checked
+  against the hashed credentials of `AppRegistry` (`BearerCredentials`);
+- open mode: every caller is the app `default` (`OpenMode`, loopback only).
+
+The interceptor also turns a request that does not decode into a documented error
+instead of gRPC's bare "exception deserializing request".
 """
 
 from __future__ import annotations
 
 import contextvars
-import hashlib
-import hmac
-from collections.abc import Awaitable, Callable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol
 
 import grpc
 import structlog
+from google.protobuf.message import DecodeError
 
+from sidecar.credentials import AppRegistry
 from sidecar.domain import AppIdentity
-from sidecar.errors import SidecarError, fail
-from sidecar.secret import Secret
+from sidecar.errors import ConfigError, SidecarError, fail
 from sidecar.status import to_status
 
-if TYPE_CHECKING:
-    from sidecar.metrics import Metrics
+__all__ = [
+    "DEFAULT_APP",
+    "AppIdentityInterceptor",
+    "AppRegistry",
+    "Authenticator",
+    "BearerCredentials",
+    "ClientCertificates",
+    "ConfigError",
+    "FixedApp",
+    "OpenMode",
+    "current_app",
+]
 
 DEFAULT_APP: Final = AppIdentity("default")
 PROTECTED_PREFIX: Final = "/cometchat_sidecar.auth.v1.AuthService/"
 _BEARER: Final = "bearer "
 
 if TYPE_CHECKING:
+    from sidecar.metrics import Metrics
+
     _Handler = grpc.RpcMethodHandler[Any, Any]
     _Context = grpc.aio.ServicerContext[Any, Any]
+
+Metadata = Sequence[tuple[str, str | bytes]]
 
 current_app: contextvars.ContextVar[AppIdentity] = contextvars.ContextVar("current_app")
 _log = structlog.get_logger("sidecar.rpc")
 
 
-class ConfigError(Exception):
-    """The configuration cannot be used; the message says why (and names no secret)."""
+class Authenticator(Protocol):
+    """Names the app a call comes from, or raises a SidecarError saying why not."""
+
+    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity: ...
 
 
-def _digest(value: str) -> bytes:
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+class OpenMode:
+    """Every caller is the app `default`."""
 
-
-class AppRegistry:
-    """The apps this sidecar serves and the digests of their credentials."""
-
-    def __init__(self, credentials: Mapping[str, Secret]) -> None:
-        if not credentials:
-            raise ConfigError("an app registry needs at least one app")
-        digests: dict[str, bytes] = {}
-        seen: dict[bytes, str] = {}
-        for name, credential in credentials.items():
-            if not credential.reveal():
-                raise ConfigError(f"app {name!r} has an empty credential")
-            digest = _digest(credential.reveal())
-            if digest in seen:
-                raise ConfigError(f"apps {seen[digest]!r} and {name!r} share one credential")
-            seen[digest] = name
-            digests[name] = digest
-        self._digests: Final = digests
-
-    @classmethod
-    def from_directory(cls, directory: Path) -> AppRegistry:
-        """One file per app, as a mounted Kubernetes Secret lays it out.
-
-        The file name is the app's name, its content (trimmed) the credential. Dot
-        files are skipped: a Secret volume keeps its bookkeeping in `..data` links.
-        """
-        if not directory.is_dir():
-            raise ConfigError(f"app credentials directory {str(directory)!r} does not exist")
-        credentials = {
-            path.name: Secret(path.read_text(encoding="utf-8").strip())
-            for path in sorted(directory.iterdir())
-            if not path.name.startswith(".") and path.is_file()
-        }
-        if not credentials:
-            raise ConfigError(f"app credentials directory {str(directory)!r} holds no app")
-        return cls(credentials)
-
-    @property
-    def apps(self) -> tuple[str, ...]:
-        return tuple(self._digests)
-
-    def identify(self, presented: str) -> AppIdentity | None:
-        """The app whose credential this is, or None. Compares against every app."""
-        digest = _digest(presented)
-        found: str | None = None
-        for name, known in self._digests.items():
-            if hmac.compare_digest(digest, known):
-                found = name
-        return AppIdentity(found) if found is not None else None
-
-    def __repr__(self) -> str:
-        return f"AppRegistry(apps={list(self._digests)})"
-
-
-def _authenticate(registry: AppRegistry | None, metadata: Any) -> AppIdentity:
-    if registry is None:
+    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity:
         return DEFAULT_APP
-    values = [value for key, value in (metadata or ()) if key == "authorization"]
-    if not values:
-        raise fail("ERROR_MISSING_APP_CREDENTIAL")
-    if len(values) > 1 or not isinstance(values[0], str):
-        raise fail("ERROR_UNKNOWN_APP_CREDENTIAL")
-    value = values[0]
-    if value[: len(_BEARER)].lower() != _BEARER:
-        raise fail("ERROR_UNKNOWN_APP_CREDENTIAL")
-    identity = registry.identify(value[len(_BEARER) :].strip())
-    if identity is None:
-        raise fail("ERROR_UNKNOWN_APP_CREDENTIAL")
-    return identity
+
+
+class FixedApp:
+    """A listener that only one app can reach (its own Unix socket)."""
+
+    def __init__(self, app: str) -> None:
+        self.app = AppIdentity(app)
+
+    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity:
+        return self.app
+
+
+class BearerCredentials:
+    """`authorization: Bearer <credential>`, checked against the registry."""
+
+    def __init__(self, registry: AppRegistry) -> None:
+        self.registry = registry
+
+    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity:
+        values = [value for key, value in metadata if key == "authorization"]
+        if not values:
+            raise fail("ERROR_MISSING_APP_CREDENTIAL")
+        if len(values) > 1 or not isinstance(values[0], str):
+            raise fail("ERROR_UNKNOWN_APP_CREDENTIAL")
+        value = values[0]
+        if value[: len(_BEARER)].lower() != _BEARER:
+            raise fail("ERROR_UNKNOWN_APP_CREDENTIAL")
+        identity = self.registry.identify(value[len(_BEARER) :].strip())
+        if identity is None:
+            raise fail("ERROR_UNKNOWN_APP_CREDENTIAL")
+        return identity
+
+
+class ClientCertificates:
+    """Mutual TLS: the verified client certificate names the app.
+
+    `table` maps a certificate identity to an app: a subject alternative name (a
+    URI such as a SPIFFE id, a DNS name, an e-mail address or an IP) or, failing
+    every SAN, the subject's common name. A certificate whose names map to two
+    different apps is refused rather than guessed at.
+    """
+
+    def __init__(self, table: Mapping[str, str]) -> None:
+        if not table:
+            raise ConfigError("mutual TLS needs at least one certificate identity -> app entry")
+        self.table = dict(table)
+
+    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity:
+        peer = context.auth_context()
+        names = [*peer.get("x509_subject_alternative_name", ())]
+        names += [*peer.get("x509_common_name", ())]
+        apps = {
+            self.table[n] for n in (v.decode("utf-8", "replace") for v in names) if n in self.table
+        }
+        if len(apps) != 1:
+            raise fail("ERROR_UNKNOWN_CLIENT_CERTIFICATE")
+        return AppIdentity(apps.pop())
+
+
+class _Undecodable:
+    """Stands in for a request whose bytes are not a message of the method's type."""
+
+
+_UNDECODABLE: Final = _Undecodable()
+
+
+def _tolerant(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserialize is None:
+        return None
+
+    def decode(raw: bytes) -> Any:
+        try:
+            return deserialize(raw)
+        except DecodeError:
+            return _UNDECODABLE
+
+    return decode
 
 
 class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
     """Decides the calling app for AuthService methods and hands it on in `current_app`."""
 
-    def __init__(self, registry: AppRegistry | None, metrics: Metrics | None = None) -> None:
-        self._registry = registry
+    def __init__(self, authenticator: Authenticator, metrics: Metrics | None = None) -> None:
+        self._authenticator = authenticator
         self._metrics = metrics
 
     async def intercept_service(
@@ -133,75 +163,46 @@ class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
         method: str = details.method
         if handler is None or not method.startswith(PROTECTED_PREFIX):
             return handler
-        try:
-            identity = _authenticate(self._registry, details.invocation_metadata)
-        except SidecarError as error:
-            return _refusal(handler, method, error, self._metrics)
-        return _bound(handler, identity)
-
-
-def _bound(handler: _Handler, identity: AppIdentity) -> _Handler:
-    """The same handler, run with `current_app` set to the caller."""
-    if handler.unary_unary is not None:
+        if handler.unary_unary is None:
+            raise TypeError(f"AuthService methods are unary; {method} is not")
         inner: Any = handler.unary_unary
+        metadata: Metadata = tuple(details.invocation_metadata or ())
+        authenticator, metrics = self._authenticator, self._metrics
 
         async def unary_unary(request: Any, context: _Context) -> Any:
+            try:
+                identity = authenticator.identify(metadata, context)
+            except SidecarError as error:
+                await _refuse(context, metrics, method, None, error)
+            if request is _UNDECODABLE:
+                await _refuse(context, metrics, method, identity, fail("ERROR_MALFORMED_REQUEST"))
             current_app.set(identity)
             return await inner(request, context)
 
         return grpc.unary_unary_rpc_method_handler(
             unary_unary,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
-    if handler.unary_stream is not None:
-        inner_stream: Any = handler.unary_stream
-
-        async def unary_stream(request: Any, context: _Context) -> Any:
-            current_app.set(identity)
-            async for item in inner_stream(request, context):
-                yield item
-
-        return grpc.unary_stream_rpc_method_handler(
-            unary_stream,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-    raise TypeError(f"no identity binding for the streaming shape of {handler!r}")
 
 
-def _refusal(
-    handler: _Handler, method: str, error: SidecarError, metrics: Metrics | None
-) -> _Handler:
-    status = to_status(error)
+async def _refuse(
+    context: _Context,
+    metrics: Metrics | None,
+    method: str,
+    app: AppIdentity | None,
+    error: SidecarError,
+) -> NoReturn:
     name = method.rsplit("/", 1)[-1]
-
-    async def refuse(request: Any, context: _Context) -> Any:
-        if metrics is not None:
-            metrics.rpc_finished(name, error.reason, error.spec.code, 0.0)
-        _log.info(
-            "rpc",
-            method=name,
-            app=None,
-            reason=error.reason,
-            code=error.spec.code,
-            duration_ms=0.0,
-        )
-        await context.abort_with_status(status)
-
-    if handler.unary_stream is not None:
-
-        async def refuse_stream(request: Any, context: _Context) -> Any:
-            await refuse(request, context)
-            yield  # pragma: no cover - abort_with_status always raises
-
-        return grpc.unary_stream_rpc_method_handler(
-            refuse_stream,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-    return grpc.unary_unary_rpc_method_handler(
-        refuse,
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
+    if metrics is not None:
+        metrics.rpc_finished(name, error.reason, error.spec.code, 0.0)
+    _log.info(
+        "rpc",
+        method=name,
+        app=app.name if app is not None else None,
+        reason=error.reason,
+        code=error.spec.code,
+        duration_ms=0.0,
     )
+    await context.abort_with_status(to_status(error))
+    raise AssertionError("abort_with_status returned")  # it always raises

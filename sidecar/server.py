@@ -10,8 +10,9 @@ from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from sidecar.errors import ConfigError
 from sidecar.grpc_api import AuthServicer
-from sidecar.identity import AppIdentityInterceptor, AppRegistry, ConfigError
+from sidecar.identity import AppIdentityInterceptor, Authenticator
 from sidecar.metrics import Metrics
 from sidecar.service import SessionService
 
@@ -21,25 +22,37 @@ UPSTREAM_HEALTH_SERVICE: Final = "cometchat_sidecar.upstream.CometChat"
 # Every request this API takes is a few hundred bytes; 64 KiB leaves room and
 # keeps a hostile caller from making the server buffer megabytes.
 MAX_MESSAGE_BYTES: Final = 64 * 1024
+# gRPC's own soft limit; the hard limit is set to the same value so that every
+# request over it is refused, not a random share of them.
+MAX_METADATA_BYTES: Final = 8 * 1024
 
 
 class GrpcServer:
     """A started `grpc.aio` server and its health servicer."""
 
     def __init__(
-        self, service: SessionService, registry: AppRegistry | None, metrics: Metrics | None = None
+        self,
+        service: SessionService,
+        authenticator: Authenticator,
+        *,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        max_metadata_bytes: int = MAX_METADATA_BYTES,
+        health_servicer: health.aio.HealthServicer | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._server = grpc.aio.server(
-            interceptors=[AppIdentityInterceptor(registry, metrics)],
+            interceptors=[AppIdentityInterceptor(authenticator, metrics)],
             options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_receive_message_length", max_message_bytes),
+                ("grpc.max_metadata_size", max_metadata_bytes),
+                ("grpc.absolute_max_metadata_size", max_metadata_bytes),
                 ("grpc.so_reuseport", 0),
             ],
         )
         auth_pb2_grpc.add_AuthServiceServicer_to_server(
             AuthServicer(service, metrics), self._server
         )
-        self.health = health.aio.HealthServicer()
+        self.health = health_servicer or health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (AUTH_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server
@@ -47,20 +60,26 @@ class GrpcServer:
         self.port = 0
         self._health_updates: set[asyncio.Task[None]] = set()
 
-    async def start(self, listen: str) -> int:
-        """Bind `listen` (host:port, port 0 picks one) and start serving; returns the port."""
+    def bind(self, listen: str, credentials: grpc.ServerCredentials | None = None) -> int:
+        """Bind `listen` (host:port, port 0 picks one; or unix:PATH); returns the port."""
         try:
-            self.port = self._server.add_insecure_port(listen)
+            if credentials is None:
+                self.port = self._server.add_insecure_port(listen)
+            else:
+                self.port = self._server.add_secure_port(listen, credentials)
         except RuntimeError as error:
             raise ConfigError(f"cannot listen on {listen!r}: {error}") from None
         if self.port == 0:
             raise ConfigError(f"cannot listen on {listen!r}")
+        return self.port
+
+    async def start(self) -> None:
+        """Start serving what was bound, and report SERVING."""
         await self._server.start()
         for name in ("", AUTH_SERVICE):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         # Unknown until the first upstream answer.
         await self.health.set(UPSTREAM_HEALTH_SERVICE, health_pb2.HealthCheckResponse.UNKNOWN)
-        return self.port
 
     def set_upstream_health(self, reachable: bool) -> None:
         """Report CometChat's reachability on its own health service (from sync callers)."""

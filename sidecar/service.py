@@ -19,7 +19,7 @@ import secrets
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -43,6 +43,12 @@ class _Flight:
     waiters: int = 0
 
 
+class LoginAdmission(Protocol):
+    """Decides whether an app may start another login (a rate limit); raises if not."""
+
+    def admit(self, app: str) -> None: ...
+
+
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -57,8 +63,10 @@ class SessionService:
         *,
         held_api_key: Secret | None = None,
         clock: Callable[[], float] = time.time,
+        admission: LoginAdmission | None = None,
     ) -> None:
         self._store = store
+        self._admission = admission
         self._gateway = gateway
         self._held_api_key = held_api_key
         self._clock = clock
@@ -100,6 +108,12 @@ class SessionService:
                 raise fail("ERROR_NO_USER_LOGGED_IN")
             await self._end(session)
             return session.user
+
+    def _admit(self, app: str) -> None:
+        # Called where a login is about to go upstream: joiners of a flight, cached
+        # answers and input refused by validation spend nothing.
+        if self._admission is not None:
+            self._admission.admit(app)
 
     # Flights -------------------------------------------------------------------
 
@@ -151,10 +165,11 @@ class SessionService:
     async def _login_flow(self, app: str, uid: str, api_key: str) -> CallsUser:
         async with self._lock(app):
             current = await self._store.get(app)
+            # CometChat lower-cases UIDs, so "Alice" and "alice" are one user.
+            if current is not None and current.user.uid.lower() == uid.lower():
+                return current.user
+            self._admit(app)
             if current is not None:
-                # CometChat lower-cases UIDs, so "Alice" and "alice" are one user.
-                if current.user.uid.lower() == uid.lower():
-                    return current.user
                 await self._end(current)
             auth_token = await self._gateway.create_auth_token(uid, api_key)
             return await self._open(app, auth_token)
@@ -162,9 +177,12 @@ class SessionService:
     async def _token_flow(self, app: str, auth_token: str) -> CallsUser:
         async with self._lock(app):
             current = await self._store.get(app)
+            if current is not None and hmac.compare_digest(
+                current.auth_token.encode(), auth_token.encode()
+            ):
+                return current.user
+            self._admit(app)
             if current is not None:
-                if hmac.compare_digest(current.auth_token.encode(), auth_token.encode()):
-                    return current.user
                 await self._end(current)
             return await self._open(app, auth_token)
 

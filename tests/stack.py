@@ -11,6 +11,7 @@ from typing import Any
 
 from sidecar.bootstrap import RunningSidecar, running_sidecar
 from sidecar.config import Settings
+from sidecar.credentials import hash_credential
 from sidecar.emulator import Emulator
 from sidecar.secret import Secret
 
@@ -31,10 +32,11 @@ class Stack:
 
 
 def write_credentials(directory: Path, apps: Sequence[str]) -> dict[str, str]:
+    """A fresh credential per app; the directory gets only their hashes."""
     directory.mkdir(parents=True, exist_ok=True)
     credentials = {app: secrets.token_urlsafe(24) for app in apps}
     for app, credential in credentials.items():
-        (directory / app).write_text(credential + "\n", encoding="utf-8")
+        (directory / app).write_text(hash_credential(credential) + "\n", encoding="utf-8")
     return credentials
 
 

@@ -47,6 +47,7 @@ async def test_it_answers_not_serving_while_the_main_server_drains(tmp_path: Pat
             first = await asyncio.wait_for(watch.read(), timeout=10)
             assert first.status == health_pb2.HealthCheckResponse.SERVING
 
+            assert stack.sidecar.server is not None
             stopping = asyncio.ensure_future(stack.sidecar.server.stop(grace=1.0))
             try:
                 second = await asyncio.wait_for(watch.read(), timeout=10)

@@ -6,7 +6,7 @@ import pytest
 
 from sidecar.bootstrap import load_registry
 from sidecar.config import Settings, is_loopback, load_settings
-from sidecar.identity import AppRegistry, ConfigError
+from sidecar.errors import ConfigError
 from sidecar.secret import Secret
 
 
@@ -99,39 +99,94 @@ def test_open_mode_is_refused_off_loopback() -> None:
         load_registry(Settings(listen="0.0.0.0:50051"))
 
 
-def test_registry_reads_a_mounted_secret_directory(tmp_path: Path) -> None:
-    (tmp_path / "billing").write_text("billing-credential\n")
-    (tmp_path / "video").write_text("video-credential")
-    (tmp_path / "..data").mkdir()
-    (tmp_path / ".hidden").write_text("ignored-credential")
+def test_security_settings_come_from_flags_environment_and_file(tmp_path: Path) -> None:
+    config = tmp_path / "sidecar.toml"
+    config.write_text(
+        'app_id = "a"\nsocket_dir = "/run/sidecar"\nsocket_apps = ["billing", "video"]\n'
+        "socket_owner = 1000\nmax_message_bytes = 4096\n"
+        'tls_cert_file = "/tls/cert.pem"\ntls_key_file = "/tls/key.pem"\n'
+        'tls_client_ca_file = "/tls/ca.pem"\n'
+        '[tls_client_apps]\n"spiffe://example.org/billing" = "billing"\n'
+    )
+    environ = {
+        "COMETCHAT_SIDECAR_SOCKET_GROUP": "apps",
+        "COMETCHAT_SIDECAR_LOGIN_BURST": "3",
+        "COMETCHAT_SIDECAR_CREDENTIAL_ROTATION_SECONDS": "60",
+    }
+    flags = {"config": str(config), "listen": "", "socket_apps": ["video", "chat"]}
 
-    registry = AppRegistry.from_directory(tmp_path)
+    settings = load_settings(flags, environ)
 
-    assert registry.apps == ("billing", "video")
-    assert registry.identify("billing-credential") is not None
-    identity = registry.identify("video-credential")
-    assert identity is not None
-    assert identity.name == "video"
-    assert registry.identify("ignored-credential") is None
-    assert registry.identify("") is None
-    assert "credential" not in repr(registry).replace("AppRegistry", "")
+    assert settings.listen == ""
+    assert settings.socket_dir == Path("/run/sidecar")
+    assert settings.socket_apps == ("video", "chat")
+    assert (settings.socket_owner, settings.socket_group) == ("1000", "apps")
+    assert settings.max_message_bytes == 4096
+    assert settings.login_burst == 3
+    assert settings.credential_rotation_seconds == 60.0
+    assert settings.tls_client_apps == (("spiffe://example.org/billing", "billing"),)
+
+
+def test_list_settings_from_the_environment_are_comma_separated() -> None:
+    environ = {
+        "COMETCHAT_SIDECAR_SOCKET_DIR": "/s",
+        "COMETCHAT_SIDECAR_SOCKET_APPS": "billing, video,",
+        "COMETCHAT_SIDECAR_TLS_CERT_FILE": "/c",
+        "COMETCHAT_SIDECAR_TLS_KEY_FILE": "/k",
+        "COMETCHAT_SIDECAR_TLS_CLIENT_CA_FILE": "/ca",
+        "COMETCHAT_SIDECAR_TLS_CLIENT_APPS": "CN=x=billing,app.local=video",
+    }
+
+    settings = load_settings({"app_id": "a"}, environ)
+
+    assert settings.socket_apps == ("billing", "video")
+    assert settings.tls_client_apps == (("CN=x", "billing"), ("app.local", "video"))
 
 
 @pytest.mark.parametrize(
-    ("files", "message"),
+    ("flags", "message"),
     [
-        ({}, "holds no app"),
-        ({"a": "same-credential", "b": "same-credential"}, "share one credential"),
-        ({"a": "  \n"}, "empty credential"),
+        ({"listen": "0.0.0.0:50051"}, "plain TCP is allowed on loopback only"),
+        ({"listen": "10.0.0.1:50051", "tls_cert_file": "/c"}, "needs both tls_cert_file"),
+        ({"listen": ""}, "nothing to listen on"),
+        ({"socket_apps": ["a"]}, "socket_apps needs socket_dir"),
+        ({"socket_dir": "/s", "socket_apps": ["../etc"]}, "must be 1-63 letters"),
+        ({"socket_dir": "/s", "socket_apps": ["a", "a"]}, "names an app twice"),
+        ({"tls_client_ca_file": "/ca"}, "needs tls_cert_file and tls_key_file"),
+        (
+            {"tls_cert_file": "/c", "tls_key_file": "/k", "tls_client_ca_file": "/ca"},
+            "needs tls_client_apps",
+        ),
+        ({"tls_client_apps": ["x=a"]}, "needs tls_client_ca_file"),
+        ({"tls_client_apps": ["no-app-here"]}, "entries are IDENTITY=APP"),
+        (
+            {
+                "tls_cert_file": "/c",
+                "tls_key_file": "/k",
+                "tls_client_ca_file": "/ca",
+                "tls_client_apps": ["x=a"],
+                "app_credentials_dir": "/apps",
+            },
+            "not both",
+        ),
+        ({"max_message_bytes": "64k"}, "max_message_bytes must be a whole number"),
+        ({"max_message_bytes": 100}, "max_message_bytes must be between 1024 and"),
+        ({"max_metadata_bytes": 10**6}, "max_metadata_bytes must be between"),
+        ({"login_burst": 0}, "login_burst must be between 1 and"),
+        ({"login_rate_per_second": -1}, "login_rate_per_second must be between 0 and"),
     ],
 )
-def test_registry_refuses_unusable_directories(
-    tmp_path: Path, files: dict[str, str], message: str
-) -> None:
-    for name, content in files.items():
-        (tmp_path / name).write_text(content)
+def test_bad_security_settings_are_refused_clearly(flags: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        AppRegistry.from_directory(tmp_path)
+        load_settings({"app_id": "a", **flags}, {})
+
+
+def test_tls_makes_a_non_loopback_listen_acceptable() -> None:
+    settings = load_settings(
+        {"app_id": "a", "listen": "0.0.0.0:50051", "tls_cert_file": "/c", "tls_key_file": "/k"},
+        {},
+    )
+    assert settings.tls_cert_file == Path("/c")
 
 
 def test_resilience_and_lifecycle_settings_come_from_every_source(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from sidecar.domain import AppIdentity
 from sidecar.errors import SidecarError, fail, upstream_failure
+from sidecar.ratelimit import LoginRateLimiter
 from sidecar.secret import Secret
 from sidecar.service import SessionService
 from sidecar.store import MemorySessionStore
@@ -166,3 +167,35 @@ async def test_the_held_key_is_used_when_the_request_has_none(gateway: FakeGatew
     await service.login(APP, "bob", "request-key")
 
     assert seen == ["held-key", "request-key"]
+
+
+async def test_only_logins_that_go_upstream_spend_the_apps_rate_limit(
+    gateway: FakeGateway,
+) -> None:
+    limited = SessionService(
+        MemorySessionStore(),
+        gateway,
+        held_api_key=Secret("held-key"),
+        admission=LoginRateLimiter(0.001, 2),
+    )
+    gateway.release.clear()
+    first = asyncio.create_task(limited.login(APP, "alice", ""))
+    await gateway.entered.wait()
+    joiners = [asyncio.create_task(limited.login(APP, "alice", "")) for _ in range(5)]
+    await asyncio.sleep(0)
+    gateway.release.set()
+    await asyncio.gather(first, *joiners)
+    await limited.login(APP, "Alice", "")  # answered from the session
+    for invalid in (limited.login(APP, "bad uid", ""), limited.login_with_token(APP, " ")):
+        with pytest.raises(SidecarError):
+            await invalid
+
+    await limited.login_with_token(APP, "token-of-bob")  # the second and last token
+    with pytest.raises(SidecarError) as refused:
+        await limited.login(APP, "carol", "")
+
+    assert refused.value.reason == "ERROR_LOGIN_RATE_LIMITED"
+    assert refused.value.retry_after is not None
+    assert refused.value.retry_after > 100
+    assert (await limited.login(OTHER, "dave", "")).uid == "dave"
+    assert gateway.calls.count("R3 carol") == 0
