@@ -20,7 +20,7 @@ class Failure:
     message: str
 
 
-def failure_of(error: grpc.aio.AioRpcError) -> Failure:
+def failure_of(error: grpc.aio.AioRpcError | grpc.Call) -> Failure:
     """Decode the rich status the sidecar sends with every error."""
     raw = dict(error.trailing_metadata() or ()).get(DETAILS_KEY)
     assert raw is not None, f"no rich status on {error.code()}: {error.details()}"
