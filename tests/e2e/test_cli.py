@@ -7,12 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import pytest
+
+from sidecar.credentials import hash_credential
 
 pytestmark = pytest.mark.e2e
 
@@ -159,3 +162,76 @@ def test_the_emulator_runs_standalone() -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_hash_credential_prints_what_to_store_and_never_the_credential() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sidecar", "hash-credential"],
+        cwd=ROOT,
+        input="my-app-credential-0123456789\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    empty = subprocess.run(
+        [sys.executable, "-m", "sidecar", "hash-credential"],
+        cwd=ROOT,
+        input="\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert result.returncode == 0
+    assert result.stdout == hash_credential("my-app-credential-0123456789") + "\n"
+    assert "my-app-credential" not in result.stdout + result.stderr
+    assert empty.returncode == 2
+
+
+def test_a_non_loopback_bind_without_tls_is_refused_at_start(tmp_path: Path) -> None:
+    (tmp_path / "billing").write_text(hash_credential("billing-credential"))
+    process = _sidecar(
+        "serve", "--dev", "--listen", "0.0.0.0:0", "--app-credentials-dir", str(tmp_path)
+    )
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 2
+    record = json.loads(stderr.splitlines()[-1])
+    assert record["event"] == "bad_config"
+    assert "not a loopback address and no TLS is configured" in record["error"]
+
+
+def test_serving_on_per_app_sockets_only() -> None:
+    with tempfile.TemporaryDirectory(prefix="e2e-", dir="/tmp") as directory:
+        process = _sidecar(
+            "serve",
+            "--dev",
+            "--listen",
+            "",
+            "--socket-dir",
+            directory,
+            "--socket-app",
+            "billing",
+            "--socket-app",
+            "video",
+        )
+        try:
+            assert process.stderr is not None
+            serving = _read_json_line(process.stderr, "serving", time.monotonic() + 20)
+            billing = Served(process, f"unix:{serving['sockets']['billing']}")  # type: ignore[index]
+            video = Served(process, f"unix:{directory}/video/sidecar.sock")
+
+            logged_in = billing.client("login", "cometchat-uid-1")
+            nobody = video.client("whoami")
+
+            assert serving["address"] is None
+            assert json.loads(logged_in.stdout)["user"]["uid"] == "cometchat-uid-1"
+            assert json.loads(nobody.stdout) == {"user": None}
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
+            assert not (Path(directory) / "billing" / "sidecar.sock").exists()
+        finally:
+            if process.poll() is None:
+                process.kill()

@@ -12,6 +12,8 @@ import pytest
 import structlog
 from cometchat_sidecar.auth.v1 import auth_pb2_grpc
 
+from sidecar.credentials import hash_credential
+from sidecar.errors import ConfigError
 from sidecar.logs import configure_logging
 from tests.integration.conftest import AppClient, fails
 from tests.stack import live_stack
@@ -58,6 +60,18 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
         async with httpx.AsyncClient(base_url=f"http://{stack.sidecar.http_address}") as ops:
             metrics = (await ops.get("/metrics")).text
 
+            # A rotation while serving: both credentials are used, neither is logged.
+            rotated = "rotated-credential-0123456789"
+            (tmp_path / "apps" / "app-a").write_text(hash_credential(rotated))
+            stack.sidecar.reload_credentials()
+            after_rotation = AppClient(stub, (("authorization", f"Bearer {rotated}"),))
+            await after_rotation.login("cometchat-uid-2")
+            await app_a.whoami()
+            (tmp_path / "apps" / "app-a").write_text(f"{rotated}\n")  # in clear: refused
+            with pytest.raises(ConfigError) as refused:
+                stack.sidecar.reload_credentials()
+            seen_errors.append(str(refused.value))
+
         secrets = [
             emulator.config.full_access_key,
             emulator.config.auth_only_key,
@@ -66,9 +80,15 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
             other_token,
             revoked_token,
             "wrong-credential-123",
+            rotated,
             *stack.credentials.values(),
         ]
-        reprs = [repr(stack.settings), repr(stack.sidecar), str(stack.settings)]
+        reprs = [
+            repr(stack.settings),
+            repr(stack.sidecar),
+            str(stack.settings),
+            repr(stack.sidecar.registry),
+        ]
 
     logs = captured_logs.getvalue()
     assert '"event": "rpc"' in logs  # the capture really holds the RPC lines
@@ -78,6 +98,7 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
     for secret in secrets:
         assert secret not in metrics
     assert "upstream_logout_failed" in logs
+    assert "credentials_reloaded" in logs
     for secret in secrets:
         assert secret not in logs
         for text in seen_errors + reprs:
