@@ -97,18 +97,14 @@ async def test_a_broken_credentials_file_keeps_the_credentials_in_force(tmp_path
     configure_logging("info", "json", stream=logs)
     try:
         async with live_stack(tmp_path, credential_poll_seconds=0.05) as stack:
-            (tmp_path / "apps" / "app-a").write_text("a-credential-in-clear\n")
+            (tmp_path / "apps" / "app-a").write_text("sha256:0123-not-hex\n")
             async with asyncio.timeout(30):
                 while "credentials_reload_failed" not in logs.getvalue():  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
-            with pytest.raises(ConfigError, match="does not hold a sha256"):
+            with pytest.raises(ConfigError, match="malformed hash"):
                 stack.sidecar.reload_credentials()
             async with grpc.aio.insecure_channel(stack.address) as channel:
                 stub = auth_pb2_grpc.AuthServiceStub(channel)
                 assert await _answer(stub, stack.credentials["app-a"]) == "OK"
-                assert (
-                    await _answer(stub, "a-credential-in-clear") == "ERROR_UNKNOWN_APP_CREDENTIAL"
-                )
     finally:
         structlog.reset_defaults()
-    assert "a-credential-in-clear" not in logs.getvalue()

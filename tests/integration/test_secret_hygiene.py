@@ -67,10 +67,14 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
             after_rotation = AppClient(stub, (("authorization", f"Bearer {rotated}"),))
             await after_rotation.login("cometchat-uid-2")
             await app_a.whoami()
-            (tmp_path / "apps" / "app-a").write_text(f"{rotated}\n")  # in clear: refused
+            (tmp_path / "apps" / "app-b").write_text("sha256:12345")  # malformed: refused
             with pytest.raises(ConfigError) as refused:
                 stack.sidecar.reload_credentials()
             seen_errors.append(str(refused.value))
+            in_clear = "credential-in-clear-0123456789"
+            (tmp_path / "apps" / "app-b").write_text(f"{in_clear}\n")  # accepted, warned
+            stack.sidecar.reload_credentials()
+            await AppClient(stub, (("authorization", f"Bearer {in_clear}"),)).whoami()
 
         secrets = [
             emulator.config.full_access_key,
@@ -81,6 +85,7 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
             revoked_token,
             "wrong-credential-123",
             rotated,
+            in_clear,
             *stack.credentials.values(),
         ]
         reprs = [
@@ -99,6 +104,7 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
         assert secret not in metrics
     assert "upstream_logout_failed" in logs
     assert "credentials_reloaded" in logs
+    assert "credential_in_clear" in logs
     for secret in secrets:
         assert secret not in logs
         for text in seen_errors + reprs:
