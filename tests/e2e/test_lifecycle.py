@@ -20,6 +20,7 @@ import httpx
 import pytest
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
+from sidecar.credentials import hash_credential
 from tests.grpc_helpers import failure_of
 from tests.stack import write_credentials
 
@@ -187,11 +188,38 @@ def test_sighup_reloads_the_log_level(emulator: dict[str, str], tmp_path: Path) 
     finally:
         _stop(process)
 
-    assert reloaded["applied"] == ["log_level"]
+    assert reloaded["applied"] == ["app_credentials", "log_level"]
     assert rpc["method"] == "GetLoggedInUser"
     # Only the call made after the reload was logged.
     assert sum(1 for r in lines.records if r["event"] == "rpc") == 1
     assert "log_level must be one of" in failed["error"]
+
+
+def test_sighup_rereads_the_app_credentials(emulator: dict[str, str], tmp_path: Path) -> None:
+    credentials = write_credentials(tmp_path / "apps", ("app-a",))
+    # No poll within the test: only SIGHUP can make the new credential known.
+    process, lines = _serve(emulator, tmp_path, "--credential-poll-seconds", "3600")
+    try:
+        address = str(lines.wait_for(lambda r: r["event"] == "serving")["address"])
+        new = "new-credential-of-app-a-0123456789"
+        (tmp_path / "apps" / "app-a").write_text(hash_credential(new) + "\n", encoding="utf-8")
+        before = asyncio.run(_whoami(address, new))
+
+        process.send_signal(signal.SIGHUP)
+        reloaded = lines.wait_for(lambda r: r["event"] == "reloaded")
+        after = asyncio.run(_whoami(address, new))
+        old = asyncio.run(_whoami(address, credentials["app-a"]))
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        _stop(process)
+
+    assert before == "ERROR_UNKNOWN_APP_CREDENTIAL"
+    assert "app_credentials" in reloaded["applied"]
+    assert after == "OK"
+    assert old == "OK"  # inside the rotation window
+    rotated = [r for r in lines.records if r["event"] == "credentials_reloaded"]
+    assert rotated[0]["rotated"] == ["app-a"]
 
 
 def _free_port() -> int:

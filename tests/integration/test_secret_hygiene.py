@@ -57,8 +57,6 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
             await app_a.login("cometchat-uid-4")
             emulator.inject_fault("M2", "AUTH_ERR_NO_ACCESS")
             await app_a.logout()
-        async with httpx.AsyncClient(base_url=f"http://{stack.sidecar.http_address}") as ops:
-            metrics = (await ops.get("/metrics")).text
 
             # A rotation while serving: both credentials are used, neither is logged.
             rotated = "rotated-credential-0123456789"
@@ -75,6 +73,8 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
             (tmp_path / "apps" / "app-b").write_text(f"{in_clear}\n")  # accepted, warned
             stack.sidecar.reload_credentials()
             await AppClient(stub, (("authorization", f"Bearer {in_clear}"),)).whoami()
+        async with httpx.AsyncClient(base_url=f"http://{stack.sidecar.http_address}") as ops:
+            metrics = (await ops.get("/metrics")).text
 
         secrets = [
             emulator.config.full_access_key,
