@@ -4,8 +4,8 @@ The credentials directory holds one file per app, as a mounted Kubernetes Secret
 it out: the file name is the app's name, the content the SHA-256 hash of the app's
 credential written as `sha256:<64 hex digits>` (`cometchat-sidecar hash-credential`
 prints it). The sidecar keeps only digests and compares a presented credential's
-digest against every app in constant time. (A file holding the credential itself is
-still read, with a warning at every load, for deployments made before hashes.)
+digest against every app in constant time. A file holding anything else, the
+credential itself included, is refused: credentials are never stored in clear.
 
 `reload()` re-reads the directory. When an app's hash changes, its previous hash
 stays valid for the rotation window so that callers can move to the new credential
@@ -46,13 +46,12 @@ def hash_credential(credential: str) -> str:
     return HASH_PREFIX + digest_of(credential).hex()
 
 
-def _parse(name: str, text: str) -> tuple[bytes, bool]:
-    """The digest a file holds, and whether it held the credential in clear."""
+def _parse(name: str, text: str) -> bytes:
+    """The digest a file holds. Its content is never quoted: it may be a credential."""
     value = text.strip()
     match = _HASH.fullmatch(value)
     if match is not None:
-        return bytes.fromhex(match.group(1)), False
-    # The content is never quoted: it may be a credential.
+        return bytes.fromhex(match.group(1))
     if not value:
         raise ConfigError(f"the credentials file of app {name!r} is empty")
     if value.lower().startswith(HASH_PREFIX):
@@ -60,21 +59,20 @@ def _parse(name: str, text: str) -> tuple[bytes, bool]:
             f"the credentials file of app {name!r} holds a malformed hash: "
             "expected sha256: and 64 hex digits"
         )
-    return digest_of(value), True
+    raise ConfigError(
+        f"the credentials file of app {name!r} does not hold a hash: credentials are never "
+        "stored in clear. Store the line `cometchat-sidecar hash-credential` prints for the "
+        "credential (sha256:<64 hex digits>) and give the credential itself to the app only"
+    )
 
 
 def read_directory(directory: Path) -> dict[str, bytes]:
     """App name -> credential digest, from one file per app. Dot files are skipped:
-    a Secret volume keeps its bookkeeping in `..data` links.
-
-    A file that holds a credential in clear instead of its hash is still accepted, so
-    that deployments made before hashes keep running, but every load warns about it.
-    """
+    a Secret volume keeps its bookkeeping in `..data` links."""
     if not directory.is_dir():
         raise ConfigError(f"app credentials directory {str(directory)!r} does not exist")
     digests: dict[str, bytes] = {}
     seen: dict[bytes, str] = {}
-    in_clear: list[str] = []
     for path in sorted(directory.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
@@ -84,22 +82,13 @@ def read_directory(directory: Path) -> dict[str, bytes]:
             raise ConfigError(
                 f"cannot read the credentials file of app {path.name!r}: {type(error).__name__}"
             ) from None
-        digest, clear = _parse(path.name, text)
+        digest = _parse(path.name, text)
         if digest in seen:
             raise ConfigError(f"apps {seen[digest]!r} and {path.name!r} share one credential")
         seen[digest] = path.name
         digests[path.name] = digest
-        if clear:
-            in_clear.append(path.name)
     if not digests:
         raise ConfigError(f"app credentials directory {str(directory)!r} holds no app")
-    if in_clear:
-        _log.warning(
-            "credential_in_clear",
-            apps=in_clear,
-            message="these apps' credential files hold the credential itself; store its hash "
-            "instead (sha256:<hex>, printed by `cometchat-sidecar hash-credential`)",
-        )
     return digests
 
 

@@ -203,6 +203,21 @@ def test_a_non_loopback_bind_without_tls_is_refused_at_start(tmp_path: Path) -> 
     assert "not a loopback address and no TLS is configured" in record["error"]
 
 
+def test_a_credential_in_clear_is_refused_at_start(tmp_path: Path) -> None:
+    (tmp_path / "billing").write_text("billing-credential-in-clear-0123\n")
+    process = _sidecar(
+        "serve", "--dev", "--http-listen", "127.0.0.1:0", "--app-credentials-dir", str(tmp_path)
+    )
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 2
+    record = json.loads(stderr.splitlines()[-1])
+    assert record["event"] == "bad_config"
+    assert "'billing' does not hold a hash" in record["error"]
+    assert "cometchat-sidecar hash-credential" in record["error"]
+    assert "billing-credential-in-clear" not in stderr
+
+
 def test_serving_on_per_app_sockets_only() -> None:
     with tempfile.TemporaryDirectory(prefix="e2e-", dir="/tmp") as directory:
         process = _sidecar(

@@ -209,6 +209,14 @@ def test_sighup_rereads_the_app_credentials(emulator: dict[str, str], tmp_path: 
         reloaded = lines.wait_for(lambda r: r["event"] == "reloaded")
         after = asyncio.run(_whoami(address, new))
         old = asyncio.run(_whoami(address, credentials["app-a"]))
+
+        # A credential in clear is refused on a re-read; the hashes in force stay.
+        in_clear = "credential-of-app-a-in-clear-0123456789"
+        (tmp_path / "apps" / "app-a").write_text(in_clear + "\n", encoding="utf-8")
+        process.send_signal(signal.SIGHUP)
+        refused = lines.wait_for(lambda r: r["event"] == "reload_failed")
+        kept = asyncio.run(_whoami(address, new))
+        clear = asyncio.run(_whoami(address, in_clear))
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
     finally:
@@ -220,6 +228,10 @@ def test_sighup_rereads_the_app_credentials(emulator: dict[str, str], tmp_path: 
     assert old == "OK"  # inside the rotation window
     rotated = [r for r in lines.records if r["event"] == "credentials_reloaded"]
     assert rotated[0]["rotated"] == ["app-a"]
+    assert refused["stage"] == "app_credentials"
+    assert "'app-a' does not hold a hash" in refused["error"]
+    assert (kept, clear) == ("OK", "ERROR_UNKNOWN_APP_CREDENTIAL")
+    assert all(in_clear not in json.dumps(record) for record in lines.records)
 
 
 def _free_port() -> int:

@@ -70,9 +70,14 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
                 stack.sidecar.reload_credentials()
             seen_errors.append(str(refused.value))
             in_clear = "credential-in-clear-0123456789"
-            (tmp_path / "apps" / "app-b").write_text(f"{in_clear}\n")  # accepted, warned
-            stack.sidecar.reload_credentials()
-            await AppClient(stub, (("authorization", f"Bearer {in_clear}"),)).whoami()
+            (tmp_path / "apps" / "app-b").write_text(f"{in_clear}\n")  # in clear: refused
+            with pytest.raises(ConfigError) as refused:
+                stack.sidecar.reload_credentials()
+            seen_errors.append(str(refused.value))
+            seen_errors.append(
+                (await fails(AppClient(stub, (("authorization", f"Bearer {in_clear}"),)).whoami()))
+                .message
+            )
         async with httpx.AsyncClient(base_url=f"http://{stack.sidecar.http_address}") as ops:
             metrics = (await ops.get("/metrics")).text
 
@@ -104,7 +109,6 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
         assert secret not in metrics
     assert "upstream_logout_failed" in logs
     assert "credentials_reloaded" in logs
-    assert "credential_in_clear" in logs
     for secret in secrets:
         assert secret not in logs
         for text in seen_errors + reprs:

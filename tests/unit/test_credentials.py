@@ -59,7 +59,7 @@ def test_registry_reads_a_mounted_secret_directory_of_hashes(tmp_path: Path) -> 
         ),
         ({"a": "  \n"}, "is empty"),
         ({"a": "sha256:abc"}, "malformed hash"),
-        ({"a": hash_credential("same"), "b": "same"}, "share one credential"),
+        ({"a": hash_credential("same"), "b": "same"}, "does not hold a hash"),
     ],
 )
 def test_registry_refuses_unusable_directories(
@@ -71,20 +71,38 @@ def test_registry_refuses_unusable_directories(
         AppRegistry.from_directory(tmp_path)
 
 
-def test_a_credential_in_clear_still_works_with_a_warning_that_does_not_quote_it(
+def test_a_credential_in_clear_is_refused_naming_the_app_and_the_fix_but_not_the_value(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "billing").write_text("plain-credential-0123456789\n")
     (tmp_path / "video").write_text(hash_credential("video"))
 
-    registry = AppRegistry.from_directory(tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        AppRegistry.from_directory(tmp_path)
 
-    assert _app(registry, "plain-credential-0123456789") == "billing"
-    logged = capsys.readouterr().out
-    assert "credential_in_clear" in logged
-    assert "billing" in logged
-    assert "video" not in logged
-    assert "plain-credential" not in logged
+    message = str(refused.value)
+    assert "'billing'" in message
+    assert "never stored in clear" in message
+    assert "cometchat-sidecar hash-credential" in message
+    assert "video" not in message
+    assert "plain-credential" not in message + capsys.readouterr().out
+
+
+def test_a_credential_in_clear_on_a_reload_keeps_the_credentials_in_force(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "billing").write_text(hash_credential("billing"))
+    registry = AppRegistry.from_directory(tmp_path, clock=Clock())
+
+    (tmp_path / "billing").write_text("new-billing-in-clear")
+    (tmp_path / "chat").write_text(hash_credential("chat"))
+    with pytest.raises(ConfigError, match="does not hold a hash"):
+        registry.reload()
+
+    assert _app(registry, "billing") == "billing"
+    assert _app(registry, "new-billing-in-clear") is None
+    assert _app(registry, "chat") is None
+    assert registry.apps == ("billing",)
 
 
 def test_a_rotated_credential_overlaps_the_old_one_for_the_window(tmp_path: Path) -> None:
