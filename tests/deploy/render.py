@@ -60,24 +60,35 @@ def helm(*values: str, kube_version: str = KUBERNETES_VERSIONS[0]) -> list[dict[
     )
 
 
-# Values that render the chart with Secrets it creates itself.
+# Values that render the chart with Secrets it creates itself: two apps on their sockets
+# and one over TCP with a credential.
 HELM_INLINE = (
     "cometchat.appId=example-app-id",
     "secrets.apiKey=example-api-key",
     "secrets.stateKey=example-state-key",
     "apps[0].name=app-a",
     "apps[0].image=example-app-a:1.0.0",
-    "apps[0].credential=example-credential-a",
     "apps[1].name=app-b",
     "apps[1].image=example-app-b:1.0.0",
-    "apps[1].credential=example-credential-b",
+    "apps[2].name=legacy",
+    "apps[2].image=example-legacy:1.0.0",
+    "apps[2].transport=tcp",
+    "apps[2].credential=example-credential-legacy",
 )
-# Values that render it against Secrets managed elsewhere.
+# Values that render it against Secrets managed elsewhere, with a TCP app.
 HELM_EXISTING = (
     "cometchat.appId=example-app-id",
     "secrets.existingSecret=cometchat-keys",
-    "secrets.existingAppsSecret=cometchat-apps",
+    "secrets.existingTcpCredentialsSecret=cometchat-tcp-hashes",
+    "apps[0].name=app",
+    "apps[0].image=example-app:1.0.0",
+    "apps[1].name=legacy",
+    "apps[1].image=example-legacy:1.0.0",
+    "apps[1].transport=tcp",
+    "apps[1].credentialSecret=legacy-credential",
 )
+# The chart's defaults: one app on its socket, no TCP.
+HELM_SOCKETS_ONLY = ("cometchat.appId=example-app-id", "secrets.existingSecret=cometchat-keys")
 
 
 def pod_spec(document: dict[str, Any]) -> dict[str, Any] | None:

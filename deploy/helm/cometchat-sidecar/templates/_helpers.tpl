@@ -25,12 +25,32 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- .Values.secrets.existingSecret | default (include "cometchat-sidecar.fullname" .) -}}
 {{- end -}}
 
-{{- define "cometchat-sidecar.appsSecretName" -}}
-{{- .Values.secrets.existingAppsSecret | default (printf "%s-apps" (include "cometchat-sidecar.fullname" .)) -}}
-{{- end -}}
-
 {{- define "cometchat-sidecar.appNames" -}}
 {{- $names := list -}}
 {{- range .Values.apps -}}{{- $names = append $names (required "every entry of apps needs a name" .name) -}}{{- end -}}
 {{- join "," $names -}}
+{{- end -}}
+
+{{- define "cometchat-sidecar.tcpCredentialsSecretName" -}}
+{{- .Values.secrets.existingTcpCredentialsSecret | default (printf "%s-tcp-credentials" (include "cometchat-sidecar.fullname" .)) -}}
+{{- end -}}
+
+{{- /* "tcp" for an app that calls over TCP with a credential, else "socket". */ -}}
+{{- define "cometchat-sidecar.transport" -}}
+{{- $transport := .transport | default "socket" -}}
+{{- if not (has $transport (list "socket" "tcp")) -}}
+{{- fail (printf "apps[%s].transport must be socket or tcp, not %s" .name $transport) -}}
+{{- end -}}
+{{- $transport -}}
+{{- end -}}
+
+{{- define "cometchat-sidecar.socketApps" -}}
+{{- $names := list -}}
+{{- range .Values.apps -}}{{- if eq (include "cometchat-sidecar.transport" .) "socket" -}}{{- $names = append $names .name -}}{{- end -}}{{- end -}}
+{{- join "," $names -}}
+{{- end -}}
+
+{{- /* Non-empty when some app uses TCP. */ -}}
+{{- define "cometchat-sidecar.hasTcp" -}}
+{{- range .Values.apps -}}{{- if eq (include "cometchat-sidecar.transport" .) "tcp" -}}tcp{{- end -}}{{- end -}}
 {{- end -}}
