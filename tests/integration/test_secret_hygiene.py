@@ -74,10 +74,8 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
             with pytest.raises(ConfigError) as refused:
                 stack.sidecar.reload_credentials()
             seen_errors.append(str(refused.value))
-            seen_errors.append(
-                (await fails(AppClient(stub, (("authorization", f"Bearer {in_clear}"),)).whoami()))
-                .message
-            )
+            clear_caller = AppClient(stub, (("authorization", f"Bearer {in_clear}"),))
+            seen_errors.append((await fails(clear_caller.whoami())).message)
         async with httpx.AsyncClient(base_url=f"http://{stack.sidecar.http_address}") as ops:
             metrics = (await ops.get("/metrics")).text
 
