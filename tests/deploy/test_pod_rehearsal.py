@@ -1,15 +1,19 @@
 """A pod rehearsed on one machine.
 
 A Linux network namespace plays the pod: the sidecar (`python -m sidecar serve`) and
-two app processes run inside it, the apps on the pod's loopback with their own
-credentials, as the manifests configure them (per-app Unix sockets are not in this
-version of the sidecar yet). The CometChat emulator runs in a second namespace,
-reached over a veth pair, standing in for the internet. A process in that second
-namespace then tries to reach the sidecar.
+three app processes run inside it, configured as the manifests configure them. Two
+apps reach the sidecar over their own Unix sockets and hold no credential; each runs
+in a mount namespace of its own where its socket folder is bind-mounted over the
+socket directory, as a container's `subPath` mount of the sockets `emptyDir` does, so
+it sees its own socket and no other. The third app cannot use a socket (as the
+`cometchat-sidecar-tcp` component allows): it calls TCP on the pod's loopback with its
+credential, of which the sidecar holds only the hash. The CometChat emulator runs in a
+second namespace, reached over a veth pair, standing in for the internet. A process in
+that second namespace then tries to reach the sidecar.
 
 The addresses (a /30 from 10.200.0.0/16) exist only on the veth pair inside the two
-namespaces this test makes; both are deleted in `finally`. Needs root and `ip`
-(iproute2, which deploy/tools.sh installs under CI).
+namespaces this test makes; both are deleted in `finally`. Needs root, `ip` (iproute2,
+which deploy/tools.sh installs under CI) and `unshare` (util-linux).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +36,7 @@ from typing import IO, Any
 
 import pytest
 
+from sidecar.credentials import hash_credential
 from tests.deploy.render import ROOT
 
 pytestmark = [pytest.mark.deploy, pytest.mark.e2e]
@@ -47,6 +53,8 @@ def _requirements() -> str | None:
         return "the pod rehearsal makes network namespaces: run it as root"
     if shutil.which("ip") is None:
         return "the pod rehearsal needs `ip` (iproute2): apt-get install iproute2"
+    if shutil.which("unshare") is None or shutil.which("mount") is None:
+        return "the pod rehearsal needs `unshare` and `mount`: apt-get install util-linux mount"
     return None
 
 
@@ -131,9 +139,41 @@ class Process:
                 self.popen.wait()
 
 
-def start(namespace: str, name: str, args: list[str], env: dict[str, str]) -> Process:
+# In a mount namespace of its own, the app's socket folder is mounted over the socket
+# directory: `<socket_dir>/sidecar.sock` is its socket, and the other apps' folders are
+# out of sight (what `mountPath: <socket_dir>, subPath: <app>` does in the pod).
+_OWN_SOCKET_FOLDER = (
+    'dir="$1" app="$2"; shift 2; mount --bind "$dir/$app" "$dir" && exec "$@"',
+    "own-socket-folder",
+)
+
+
+def own_socket_folder(socket_dir: Path, app: str) -> list[str]:
+    """The command prefix that runs a process seeing only `app`'s socket folder."""
+    script, name = _OWN_SOCKET_FOLDER
+    return [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        script,
+        name,
+        str(socket_dir),
+        app,
+    ]
+
+
+def start(
+    namespace: str,
+    name: str,
+    args: list[str],
+    env: dict[str, str],
+    prefix: list[str] | None = None,
+) -> Process:
     popen = subprocess.Popen(
-        ["ip", "netns", "exec", namespace, sys.executable, *args],
+        ["ip", "netns", "exec", namespace, *(prefix or []), sys.executable, *args],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -151,14 +191,19 @@ def test_two_apps_log_in_and_out_through_the_sidecar_in_a_pod(tmp_path: Path) ->
             pytest.fail(missing)
         pytest.skip(missing)
 
-    credentials = {app: secrets.token_urlsafe(24) for app in ("app-a", "app-b")}
-    apps_dir = tmp_path / "apps"
-    apps_dir.mkdir()
-    for app, credential in credentials.items():
-        (apps_dir / app).write_text(credential + "\n", encoding="utf-8")
+    # Only the app on TCP has a credential; the sidecar gets its hash, never the credential.
+    credential = secrets.token_urlsafe(24)
+    hashes_dir = tmp_path / "tcp-credentials"
+    hashes_dir.mkdir()
+    (hashes_dir / "legacy").write_text(hash_credential(credential) + "\n", encoding="utf-8")
+    users = {"app-a": "cometchat-uid-1", "app-b": "cometchat-uid-2", "legacy": "cometchat-uid-3"}
 
     processes: list[Process] = []
-    with namespaces() as (pod, upstream):
+    with (
+        namespaces() as (pod, upstream),
+        tempfile.TemporaryDirectory(prefix="ccpod-", dir="/tmp") as sockets,
+    ):
+        socket_dir = Path(sockets)  # the pod's /run/cometchat-sidecar, shortly named
         try:
             emulator = start(
                 upstream,
@@ -180,26 +225,52 @@ def test_two_apps_log_in_and_out_through_the_sidecar_in_a_pod(tmp_path: Path) ->
                     "COMETCHAT_API_HOST": urls["api_url"],
                     "COMETCHAT_CLIENT_HOST": urls["client_url"],
                     "COMETCHAT_API_KEY_FILE": str(key_file),
-                    "COMETCHAT_SIDECAR_APP_CREDENTIALS_DIR": str(apps_dir),
+                    "COMETCHAT_SIDECAR_SOCKET_DIR": str(socket_dir),
+                    "COMETCHAT_SIDECAR_SOCKET_APPS": "app-a,app-b",
+                    "COMETCHAT_SIDECAR_APP_CREDENTIALS_DIR": str(hashes_dir),
                     "COMETCHAT_SIDECAR_LISTEN": f"127.0.0.1:{GRPC_PORT}",
                     "COMETCHAT_SIDECAR_HEALTH_LISTEN": f"0.0.0.0:{HEALTH_PORT}",
                 },
             )
             processes.append(sidecar)
             serving = sidecar.expect("stderr", lambda r: r.get("event") == "serving")
-            assert sorted(serving["apps"]) == ["app-a", "app-b"]
 
             apps = {}
-            for app, uid in (("app-a", "cometchat-uid-1"), ("app-b", "cometchat-uid-2")):
+            for app in ("app-a", "app-b"):
+                other = "app-b" if app == "app-a" else "app-a"
                 apps[app] = start(
                     pod,
                     app,
-                    ["-m", "tests.deploy.pod_app", f"127.0.0.1:{GRPC_PORT}", uid],
-                    {"SIDECAR_APP_CREDENTIAL": credentials[app]},
+                    [
+                        "-m",
+                        "tests.deploy.pod_app",
+                        f"unix://{socket_dir}/sidecar.sock",
+                        users[app],
+                        str(socket_dir / other / "sidecar.sock"),
+                    ],
+                    {},
+                    prefix=own_socket_folder(socket_dir, app),
                 )
                 processes.append(apps[app])
-            # Both logged in at once, each with its own user.
-            for app, uid in (("app-a", "cometchat-uid-1"), ("app-b", "cometchat-uid-2")):
+            # The control: without the mount, app-b's socket is there to connect to.
+            apps["legacy"] = start(
+                pod,
+                "legacy",
+                [
+                    "-m",
+                    "tests.deploy.pod_app",
+                    f"127.0.0.1:{GRPC_PORT}",
+                    users["legacy"],
+                    str(socket_dir / "app-b" / "sidecar.sock"),
+                ],
+                {"SIDECAR_APP_CREDENTIAL": credential},
+            )
+            processes.append(apps["legacy"])
+            probed = {
+                app: apps[app].expect("stdout", lambda r: r["step"] == "probed") for app in apps
+            }
+            # All logged in at once, each with its own user.
+            for app, uid in users.items():
                 assert apps[app].expect("stdout", lambda r: r["step"] == "logged_in")["uid"] == uid
 
             outsider = start(
@@ -212,12 +283,12 @@ def test_two_apps_log_in_and_out_through_the_sidecar_in_a_pod(tmp_path: Path) ->
             reach = outsider.expect("stdout", lambda r: "pod_ip_grpc" in r)
 
             results = {}
-            for app in ("app-a", "app-b"):
+            for app in apps:
                 apps[app].send("go")
                 still = apps[app].expect("stdout", lambda r: r["step"] == "still_logged_in")
                 out = apps[app].expect("stdout", lambda r: r["step"] == "logged_out")
                 results[app] = (still["uid"], out["uid"])
-            for app in ("app-a", "app-b"):
+            for app in apps:
                 assert apps[app].popen.wait(timeout=DEADLINE_SECONDS) == 0
 
             sidecar.stop()
@@ -227,8 +298,20 @@ def test_two_apps_log_in_and_out_through_the_sidecar_in_a_pod(tmp_path: Path) ->
             for process in reversed(processes):
                 process.stop()
 
-    # Each app saw only its own user, and logging one out left the other logged in.
-    assert results == {"app-a": ("cometchat-uid-1", None), "app-b": ("cometchat-uid-2", None)}
+    # The sidecar served each app's socket and, on loopback, the one TCP app.
+    assert serving["sockets"] == {
+        app: str(socket_dir / app / "sidecar.sock") for app in ("app-a", "app-b")
+    }
+    assert (serving["address"], serving["apps"]) == (f"127.0.0.1:{GRPC_PORT}", ["legacy"])
+    # Each app saw only its own user, and logging one out left the others logged in.
+    assert results == {app: (uid, None) for app, uid in users.items()}
+    # An app on its socket cannot even see the other app's socket; without that mount
+    # (the legacy process, in the pod's mount namespace) the same path connects.
+    assert {app: probed[app]["result"] for app in apps} == {
+        "app-a": "FileNotFoundError",
+        "app-b": "FileNotFoundError",
+        "legacy": "connected",
+    }
     # From outside the pod the sidecar's gRPC port cannot be reached at all; only the
     # health-only listener (what the kubelet probes) answers, and it serves no RPC.
     assert reach == {
@@ -237,7 +320,9 @@ def test_two_apps_log_in_and_out_through_the_sidecar_in_a_pod(tmp_path: Path) ->
         "health": "SERVING",
         "auth_on_health_port": "UNIMPLEMENTED",
     }
-    # The login went over the veth pair to the emulator: the sidecar logged each RPC.
+    # The logins went over the veth pair to the emulator: the sidecar logged each RPC,
+    # with the app the socket or the credential named.
     rpcs = [json.loads(line) for line in sidecar.seen if '"event": "rpc"' in line]
     logins = {(r["app"], r["uid"]) for r in rpcs if r["method"] == "Login" and r["reason"] == "OK"}
-    assert logins == {("app-a", "cometchat-uid-1"), ("app-b", "cometchat-uid-2")}
+    assert logins == set(users.items())
+    assert credential not in "".join(sidecar.seen)
