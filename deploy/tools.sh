@@ -2,7 +2,8 @@
 # Installs the pinned kustomize and helm into deploy/.bin (git-ignored), built with
 # `go install` from the Go module proxy. Reruns are instant once the pinned versions
 # are there. Without Go it says so and stops: under CI (CI set) that is a failure.
-# As root it also installs iproute2 (`ip`) with apt when it is missing.
+# As root it also installs iproute2 (`ip`) and util-linux / mount (`unshare`, `mount`)
+# with apt when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,10 +11,15 @@ KUSTOMIZE_VERSION=v5.8.1
 HELM_VERSION=v3.22.0
 BIN="$PWD/.bin"
 
-# The pod rehearsal (tests/deploy/test_pod_rehearsal.py) needs `ip` from iproute2.
-if ! command -v ip >/dev/null 2>&1 && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-  echo "deploy/tools.sh: installing iproute2 for the pod rehearsal" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2 >/dev/null
+# The pod rehearsal (tests/deploy/test_pod_rehearsal.py) needs `ip` from iproute2, and
+# `unshare` and `mount` for the apps' mount namespaces.
+missing=()
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v mount >/dev/null 2>&1 || missing+=(mount)
+if (( ${#missing[@]} )) && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "deploy/tools.sh: installing ${missing[*]} for the pod rehearsal" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if ! command -v go >/dev/null 2>&1; then
