@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from pathlib import Path
 
 import grpc
@@ -36,6 +37,26 @@ async def test_it_reports_the_main_servers_health_and_serves_nothing_else(
                     auth_pb2.GetLoggedInUserRequest(), metadata=stack.metadata("app-a"), timeout=5
                 )
             assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+async def test_it_serves_the_probes_when_the_apps_use_sockets_alone() -> None:
+    # The manifests' default: no TCP AuthService, the apps on their sockets.
+    with tempfile.TemporaryDirectory(prefix="health-", dir="/tmp") as directory:
+        async with live_stack(
+            Path(directory),
+            apps=(),
+            listen="",
+            socket_dir=Path(directory) / "run",
+            socket_apps=("app-a",),
+            health_listen="127.0.0.1:0",
+        ) as stack:
+            assert stack.sidecar.server is None
+            assert stack.sidecar.health_address is not None
+            async with grpc.aio.insecure_channel(stack.sidecar.health_address) as channel:
+                answer = await health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(service=AUTH_SERVICE), timeout=10
+                )
+            assert answer.status == health_pb2.HealthCheckResponse.SERVING
 
 
 async def test_it_answers_not_serving_while_the_main_server_drains(tmp_path: Path) -> None:
