@@ -97,6 +97,70 @@ func (UserStatus) EnumDescriptor() ([]byte, []int) {
 	return file_cometchat_sidecar_auth_v1_auth_proto_rawDescGZIP(), []int{0}
 }
 
+// SessionChange says why a WatchSessionResponse was sent.
+type SessionChange int32
+
+const (
+	// Never sent; the zero value of the enum.
+	SessionChange_SESSION_CHANGE_UNSPECIFIED SessionChange = 0
+	// The first message of every stream: the state when the watch began.
+	SessionChange_SESSION_CHANGE_CURRENT SessionChange = 1
+	// A user logged in (`user` is set).
+	SessionChange_SESSION_CHANGE_LOGGED_IN SessionChange = 2
+	// The app's user logged out, or was logged out first by a login of another
+	// user (a LOGGED_IN message then follows). `user` is absent.
+	SessionChange_SESSION_CHANGE_LOGGED_OUT SessionChange = 3
+	// CometChat no longer knows the session's auth token (revoked through the
+	// dashboard or the REST API, or pushed out by newer tokens): the sidecar
+	// dropped the session, as the Calls SDK does. `user` is absent.
+	SessionChange_SESSION_CHANGE_REVOKED SessionChange = 4
+)
+
+// Enum value maps for SessionChange.
+var (
+	SessionChange_name = map[int32]string{
+		0: "SESSION_CHANGE_UNSPECIFIED",
+		1: "SESSION_CHANGE_CURRENT",
+		2: "SESSION_CHANGE_LOGGED_IN",
+		3: "SESSION_CHANGE_LOGGED_OUT",
+		4: "SESSION_CHANGE_REVOKED",
+	}
+	SessionChange_value = map[string]int32{
+		"SESSION_CHANGE_UNSPECIFIED": 0,
+		"SESSION_CHANGE_CURRENT":     1,
+		"SESSION_CHANGE_LOGGED_IN":   2,
+		"SESSION_CHANGE_LOGGED_OUT":  3,
+		"SESSION_CHANGE_REVOKED":     4,
+	}
+)
+
+func (x SessionChange) Enum() *SessionChange {
+	p := new(SessionChange)
+	*p = x
+	return p
+}
+
+func (x SessionChange) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SessionChange) Descriptor() protoreflect.EnumDescriptor {
+	return file_cometchat_sidecar_auth_v1_auth_proto_enumTypes[1].Descriptor()
+}
+
+func (SessionChange) Type() protoreflect.EnumType {
+	return &file_cometchat_sidecar_auth_v1_auth_proto_enumTypes[1]
+}
+
+func (x SessionChange) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SessionChange.Descriptor instead.
+func (SessionChange) EnumDescriptor() ([]byte, []int) {
+	return file_cometchat_sidecar_auth_v1_auth_proto_rawDescGZIP(), []int{1}
+}
+
 // CallsUser is a CometChat user as the Calls SDK presents it.
 type CallsUser struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -530,6 +594,100 @@ func (*LogoutResponse) Descriptor() ([]byte, []int) {
 	return file_cometchat_sidecar_auth_v1_auth_proto_rawDescGZIP(), []int{8}
 }
 
+// WatchSessionRequest is the input of AuthService.WatchSession. The session
+// watched is always the calling app's own.
+type WatchSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchSessionRequest) Reset() {
+	*x = WatchSessionRequest{}
+	mi := &file_cometchat_sidecar_auth_v1_auth_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchSessionRequest) ProtoMessage() {}
+
+func (x *WatchSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cometchat_sidecar_auth_v1_auth_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchSessionRequest.ProtoReflect.Descriptor instead.
+func (*WatchSessionRequest) Descriptor() ([]byte, []int) {
+	return file_cometchat_sidecar_auth_v1_auth_proto_rawDescGZIP(), []int{9}
+}
+
+// WatchSessionResponse is one message of AuthService.WatchSession.
+type WatchSessionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Why this message was sent.
+	Change SessionChange `protobuf:"varint,1,opt,name=change,proto3,enum=cometchat_sidecar.auth.v1.SessionChange" json:"change,omitempty"`
+	// The user logged in for the calling app after the change. Absent when
+	// nobody is logged in.
+	User          *CallsUser `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchSessionResponse) Reset() {
+	*x = WatchSessionResponse{}
+	mi := &file_cometchat_sidecar_auth_v1_auth_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchSessionResponse) ProtoMessage() {}
+
+func (x *WatchSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cometchat_sidecar_auth_v1_auth_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchSessionResponse.ProtoReflect.Descriptor instead.
+func (*WatchSessionResponse) Descriptor() ([]byte, []int) {
+	return file_cometchat_sidecar_auth_v1_auth_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *WatchSessionResponse) GetChange() SessionChange {
+	if x != nil {
+		return x.Change
+	}
+	return SessionChange_SESSION_CHANGE_UNSPECIFIED
+}
+
+func (x *WatchSessionResponse) GetUser() *CallsUser {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
 var File_cometchat_sidecar_auth_v1_auth_proto protoreflect.FileDescriptor
 
 const file_cometchat_sidecar_auth_v1_auth_proto_rawDesc = "" +
@@ -554,17 +712,28 @@ const file_cometchat_sidecar_auth_v1_auth_proto_rawDesc = "" +
 	"\x17GetLoggedInUserResponse\x128\n" +
 	"\x04user\x18\x01 \x01(\v2$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"\x0f\n" +
 	"\rLogoutRequest\"\x10\n" +
-	"\x0eLogoutResponse*Z\n" +
+	"\x0eLogoutResponse\"\x15\n" +
+	"\x13WatchSessionRequest\"\x92\x01\n" +
+	"\x14WatchSessionResponse\x12@\n" +
+	"\x06change\x18\x01 \x01(\x0e2(.cometchat_sidecar.auth.v1.SessionChangeR\x06change\x128\n" +
+	"\x04user\x18\x02 \x01(\v2$.cometchat_sidecar.auth.v1.CallsUserR\x04user*Z\n" +
 	"\n" +
 	"UserStatus\x12\x1b\n" +
 	"\x17USER_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12USER_STATUS_ONLINE\x10\x01\x12\x17\n" +
-	"\x13USER_STATUS_OFFLINE\x10\x022\xb9\x03\n" +
+	"\x13USER_STATUS_OFFLINE\x10\x02*\xa4\x01\n" +
+	"\rSessionChange\x12\x1e\n" +
+	"\x1aSESSION_CHANGE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16SESSION_CHANGE_CURRENT\x10\x01\x12\x1c\n" +
+	"\x18SESSION_CHANGE_LOGGED_IN\x10\x02\x12\x1d\n" +
+	"\x19SESSION_CHANGE_LOGGED_OUT\x10\x03\x12\x1a\n" +
+	"\x16SESSION_CHANGE_REVOKED\x10\x042\xac\x04\n" +
 	"\vAuthService\x12Z\n" +
 	"\x05Login\x12'.cometchat_sidecar.auth.v1.LoginRequest\x1a(.cometchat_sidecar.auth.v1.LoginResponse\x12u\n" +
 	"\x0eLoginWithToken\x120.cometchat_sidecar.auth.v1.LoginWithTokenRequest\x1a1.cometchat_sidecar.auth.v1.LoginWithTokenResponse\x12x\n" +
 	"\x0fGetLoggedInUser\x121.cometchat_sidecar.auth.v1.GetLoggedInUserRequest\x1a2.cometchat_sidecar.auth.v1.GetLoggedInUserResponse\x12]\n" +
-	"\x06Logout\x12(.cometchat_sidecar.auth.v1.LogoutRequest\x1a).cometchat_sidecar.auth.v1.LogoutResponseBz\n" +
+	"\x06Logout\x12(.cometchat_sidecar.auth.v1.LogoutRequest\x1a).cometchat_sidecar.auth.v1.LogoutResponse\x12q\n" +
+	"\fWatchSession\x12..cometchat_sidecar.auth.v1.WatchSessionRequest\x1a/.cometchat_sidecar.auth.v1.WatchSessionResponse0\x01Bz\n" +
 	"\"io.github.cometchatsidecar.auth.v1B\tAuthProtoP\x01ZGgithub.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1;authv1b\x06proto3"
 
 var (
@@ -579,38 +748,45 @@ func file_cometchat_sidecar_auth_v1_auth_proto_rawDescGZIP() []byte {
 	return file_cometchat_sidecar_auth_v1_auth_proto_rawDescData
 }
 
-var file_cometchat_sidecar_auth_v1_auth_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_cometchat_sidecar_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_cometchat_sidecar_auth_v1_auth_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_cometchat_sidecar_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_cometchat_sidecar_auth_v1_auth_proto_goTypes = []any{
 	(UserStatus)(0),                 // 0: cometchat_sidecar.auth.v1.UserStatus
-	(*CallsUser)(nil),               // 1: cometchat_sidecar.auth.v1.CallsUser
-	(*LoginRequest)(nil),            // 2: cometchat_sidecar.auth.v1.LoginRequest
-	(*LoginResponse)(nil),           // 3: cometchat_sidecar.auth.v1.LoginResponse
-	(*LoginWithTokenRequest)(nil),   // 4: cometchat_sidecar.auth.v1.LoginWithTokenRequest
-	(*LoginWithTokenResponse)(nil),  // 5: cometchat_sidecar.auth.v1.LoginWithTokenResponse
-	(*GetLoggedInUserRequest)(nil),  // 6: cometchat_sidecar.auth.v1.GetLoggedInUserRequest
-	(*GetLoggedInUserResponse)(nil), // 7: cometchat_sidecar.auth.v1.GetLoggedInUserResponse
-	(*LogoutRequest)(nil),           // 8: cometchat_sidecar.auth.v1.LogoutRequest
-	(*LogoutResponse)(nil),          // 9: cometchat_sidecar.auth.v1.LogoutResponse
+	(SessionChange)(0),              // 1: cometchat_sidecar.auth.v1.SessionChange
+	(*CallsUser)(nil),               // 2: cometchat_sidecar.auth.v1.CallsUser
+	(*LoginRequest)(nil),            // 3: cometchat_sidecar.auth.v1.LoginRequest
+	(*LoginResponse)(nil),           // 4: cometchat_sidecar.auth.v1.LoginResponse
+	(*LoginWithTokenRequest)(nil),   // 5: cometchat_sidecar.auth.v1.LoginWithTokenRequest
+	(*LoginWithTokenResponse)(nil),  // 6: cometchat_sidecar.auth.v1.LoginWithTokenResponse
+	(*GetLoggedInUserRequest)(nil),  // 7: cometchat_sidecar.auth.v1.GetLoggedInUserRequest
+	(*GetLoggedInUserResponse)(nil), // 8: cometchat_sidecar.auth.v1.GetLoggedInUserResponse
+	(*LogoutRequest)(nil),           // 9: cometchat_sidecar.auth.v1.LogoutRequest
+	(*LogoutResponse)(nil),          // 10: cometchat_sidecar.auth.v1.LogoutResponse
+	(*WatchSessionRequest)(nil),     // 11: cometchat_sidecar.auth.v1.WatchSessionRequest
+	(*WatchSessionResponse)(nil),    // 12: cometchat_sidecar.auth.v1.WatchSessionResponse
 }
 var file_cometchat_sidecar_auth_v1_auth_proto_depIdxs = []int32{
-	0, // 0: cometchat_sidecar.auth.v1.CallsUser.status:type_name -> cometchat_sidecar.auth.v1.UserStatus
-	1, // 1: cometchat_sidecar.auth.v1.LoginResponse.user:type_name -> cometchat_sidecar.auth.v1.CallsUser
-	1, // 2: cometchat_sidecar.auth.v1.LoginWithTokenResponse.user:type_name -> cometchat_sidecar.auth.v1.CallsUser
-	1, // 3: cometchat_sidecar.auth.v1.GetLoggedInUserResponse.user:type_name -> cometchat_sidecar.auth.v1.CallsUser
-	2, // 4: cometchat_sidecar.auth.v1.AuthService.Login:input_type -> cometchat_sidecar.auth.v1.LoginRequest
-	4, // 5: cometchat_sidecar.auth.v1.AuthService.LoginWithToken:input_type -> cometchat_sidecar.auth.v1.LoginWithTokenRequest
-	6, // 6: cometchat_sidecar.auth.v1.AuthService.GetLoggedInUser:input_type -> cometchat_sidecar.auth.v1.GetLoggedInUserRequest
-	8, // 7: cometchat_sidecar.auth.v1.AuthService.Logout:input_type -> cometchat_sidecar.auth.v1.LogoutRequest
-	3, // 8: cometchat_sidecar.auth.v1.AuthService.Login:output_type -> cometchat_sidecar.auth.v1.LoginResponse
-	5, // 9: cometchat_sidecar.auth.v1.AuthService.LoginWithToken:output_type -> cometchat_sidecar.auth.v1.LoginWithTokenResponse
-	7, // 10: cometchat_sidecar.auth.v1.AuthService.GetLoggedInUser:output_type -> cometchat_sidecar.auth.v1.GetLoggedInUserResponse
-	9, // 11: cometchat_sidecar.auth.v1.AuthService.Logout:output_type -> cometchat_sidecar.auth.v1.LogoutResponse
-	8, // [8:12] is the sub-list for method output_type
-	4, // [4:8] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	0,  // 0: cometchat_sidecar.auth.v1.CallsUser.status:type_name -> cometchat_sidecar.auth.v1.UserStatus
+	2,  // 1: cometchat_sidecar.auth.v1.LoginResponse.user:type_name -> cometchat_sidecar.auth.v1.CallsUser
+	2,  // 2: cometchat_sidecar.auth.v1.LoginWithTokenResponse.user:type_name -> cometchat_sidecar.auth.v1.CallsUser
+	2,  // 3: cometchat_sidecar.auth.v1.GetLoggedInUserResponse.user:type_name -> cometchat_sidecar.auth.v1.CallsUser
+	1,  // 4: cometchat_sidecar.auth.v1.WatchSessionResponse.change:type_name -> cometchat_sidecar.auth.v1.SessionChange
+	2,  // 5: cometchat_sidecar.auth.v1.WatchSessionResponse.user:type_name -> cometchat_sidecar.auth.v1.CallsUser
+	3,  // 6: cometchat_sidecar.auth.v1.AuthService.Login:input_type -> cometchat_sidecar.auth.v1.LoginRequest
+	5,  // 7: cometchat_sidecar.auth.v1.AuthService.LoginWithToken:input_type -> cometchat_sidecar.auth.v1.LoginWithTokenRequest
+	7,  // 8: cometchat_sidecar.auth.v1.AuthService.GetLoggedInUser:input_type -> cometchat_sidecar.auth.v1.GetLoggedInUserRequest
+	9,  // 9: cometchat_sidecar.auth.v1.AuthService.Logout:input_type -> cometchat_sidecar.auth.v1.LogoutRequest
+	11, // 10: cometchat_sidecar.auth.v1.AuthService.WatchSession:input_type -> cometchat_sidecar.auth.v1.WatchSessionRequest
+	4,  // 11: cometchat_sidecar.auth.v1.AuthService.Login:output_type -> cometchat_sidecar.auth.v1.LoginResponse
+	6,  // 12: cometchat_sidecar.auth.v1.AuthService.LoginWithToken:output_type -> cometchat_sidecar.auth.v1.LoginWithTokenResponse
+	8,  // 13: cometchat_sidecar.auth.v1.AuthService.GetLoggedInUser:output_type -> cometchat_sidecar.auth.v1.GetLoggedInUserResponse
+	10, // 14: cometchat_sidecar.auth.v1.AuthService.Logout:output_type -> cometchat_sidecar.auth.v1.LogoutResponse
+	12, // 15: cometchat_sidecar.auth.v1.AuthService.WatchSession:output_type -> cometchat_sidecar.auth.v1.WatchSessionResponse
+	11, // [11:16] is the sub-list for method output_type
+	6,  // [6:11] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_cometchat_sidecar_auth_v1_auth_proto_init() }
@@ -623,8 +799,8 @@ func file_cometchat_sidecar_auth_v1_auth_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cometchat_sidecar_auth_v1_auth_proto_rawDesc), len(file_cometchat_sidecar_auth_v1_auth_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   9,
+			NumEnums:      2,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

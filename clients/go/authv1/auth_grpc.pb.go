@@ -45,6 +45,7 @@ const (
 	AuthService_LoginWithToken_FullMethodName  = "/cometchat_sidecar.auth.v1.AuthService/LoginWithToken"
 	AuthService_GetLoggedInUser_FullMethodName = "/cometchat_sidecar.auth.v1.AuthService/GetLoggedInUser"
 	AuthService_Logout_FullMethodName          = "/cometchat_sidecar.auth.v1.AuthService/Logout"
+	AuthService_WatchSession_FullMethodName    = "/cometchat_sidecar.auth.v1.AuthService/WatchSession"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -88,6 +89,18 @@ type AuthServiceClient interface {
 	// ends the CometChat session and clears its own state whatever CometChat
 	// answers, so the app is always logged out afterwards.
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
+	// WatchSession streams the calling app's session state, so the app learns of
+	// a change (above all a revocation) without polling. The first message is
+	// the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+	// change: a user logged in, the user logged out, or the session was revoked
+	// (CometChat answered that its auth token is unknown or revoked, either on
+	// the sidecar's background check or on any call made with the token). Every
+	// message carries the state after the change, so a watcher that misses
+	// messages under load still ends at the right state.
+	//
+	// The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+	// down; the app should then reconnect (the clients' readiness wait helps).
+	WatchSession(ctx context.Context, in *WatchSessionRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchSessionResponse], error)
 }
 
 type authServiceClient struct {
@@ -138,6 +151,25 @@ func (c *authServiceClient) Logout(ctx context.Context, in *LogoutRequest, opts 
 	return out, nil
 }
 
+func (c *authServiceClient) WatchSession(ctx context.Context, in *WatchSessionRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchSessionResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AuthService_ServiceDesc.Streams[0], AuthService_WatchSession_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchSessionRequest, WatchSessionResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AuthService_WatchSessionClient = grpc.ServerStreamingClient[WatchSessionResponse]
+
 // AuthServiceServer is the server API for AuthService service.
 // All implementations must embed UnimplementedAuthServiceServer
 // for forward compatibility.
@@ -179,6 +211,18 @@ type AuthServiceServer interface {
 	// ends the CometChat session and clears its own state whatever CometChat
 	// answers, so the app is always logged out afterwards.
 	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)
+	// WatchSession streams the calling app's session state, so the app learns of
+	// a change (above all a revocation) without polling. The first message is
+	// the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+	// change: a user logged in, the user logged out, or the session was revoked
+	// (CometChat answered that its auth token is unknown or revoked, either on
+	// the sidecar's background check or on any call made with the token). Every
+	// message carries the state after the change, so a watcher that misses
+	// messages under load still ends at the right state.
+	//
+	// The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+	// down; the app should then reconnect (the clients' readiness wait helps).
+	WatchSession(*WatchSessionRequest, grpc.ServerStreamingServer[WatchSessionResponse]) error
 	mustEmbedUnimplementedAuthServiceServer()
 }
 
@@ -200,6 +244,9 @@ func (UnimplementedAuthServiceServer) GetLoggedInUser(context.Context, *GetLogge
 }
 func (UnimplementedAuthServiceServer) Logout(context.Context, *LogoutRequest) (*LogoutResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Logout not implemented")
+}
+func (UnimplementedAuthServiceServer) WatchSession(*WatchSessionRequest, grpc.ServerStreamingServer[WatchSessionResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchSession not implemented")
 }
 func (UnimplementedAuthServiceServer) mustEmbedUnimplementedAuthServiceServer() {}
 func (UnimplementedAuthServiceServer) testEmbeddedByValue()                     {}
@@ -294,6 +341,17 @@ func _AuthService_Logout_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_WatchSession_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchSessionRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AuthServiceServer).WatchSession(m, &grpc.GenericServerStream[WatchSessionRequest, WatchSessionResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AuthService_WatchSessionServer = grpc.ServerStreamingServer[WatchSessionResponse]
+
 // AuthService_ServiceDesc is the grpc.ServiceDesc for AuthService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -318,6 +376,12 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AuthService_Logout_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchSession",
+			Handler:       _AuthService_WatchSession_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "cometchat_sidecar/auth/v1/auth.proto",
 }

@@ -17,6 +17,7 @@ import {
   AuthServiceService,
   type AuthServiceServer,
   type CallsUser,
+  SessionChange,
 } from "../src/gen/cometchat_sidecar/auth/v1/auth.js";
 
 /** What a scripted handler may answer: a value or a gRPC error. */
@@ -126,6 +127,12 @@ export class FakeSidecar {
           this.loggedIn = undefined;
           return {};
         }),
+      // The wrapper does not call WatchSession yet: the current state, then the end.
+      watchSession: (call) => {
+        this.seen.push({ method: "watchSession", authorization: call.metadata.get("authorization").map(String), request: call.request });
+        call.write({ change: SessionChange.SESSION_CHANGE_CURRENT, user: this.loggedIn });
+        call.end();
+      },
     };
     this.server.addService(AuthServiceService, impl);
     this.health.addToServer(this.server);

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cometchat_sidecar/auth/v1/auth.proto\x12\x19\x63ometchat_sidecar.auth.v1\"\x88\x01\n\tCallsUser\x12\x10\n\x03uid\x18\x01 \x01(\tR\x03uid\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n\x06\x61vatar\x18\x03 \x01(\tR\x06\x61vatar\x12=\n\x06status\x18\x04 \x01(\x0e\x32%.cometchat_sidecar.auth.v1.UserStatusR\x06status\"9\n\x0cLoginRequest\x12\x10\n\x03uid\x18\x01 \x01(\tR\x03uid\x12\x17\n\x07\x61pi_key\x18\x02 \x01(\tR\x06\x61piKey\"I\n\rLoginResponse\x12\x38\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"6\n\x15LoginWithTokenRequest\x12\x1d\n\nauth_token\x18\x01 \x01(\tR\tauthToken\"R\n\x16LoginWithTokenResponse\x12\x38\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"\x18\n\x16GetLoggedInUserRequest\"S\n\x17GetLoggedInUserResponse\x12\x38\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"\x0f\n\rLogoutRequest\"\x10\n\x0eLogoutResponse*Z\n\nUserStatus\x12\x1b\n\x17USER_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12USER_STATUS_ONLINE\x10\x01\x12\x17\n\x13USER_STATUS_OFFLINE\x10\x02\x32\xb9\x03\n\x0b\x41uthService\x12Z\n\x05Login\x12\'.cometchat_sidecar.auth.v1.LoginRequest\x1a(.cometchat_sidecar.auth.v1.LoginResponse\x12u\n\x0eLoginWithToken\x12\x30.cometchat_sidecar.auth.v1.LoginWithTokenRequest\x1a\x31.cometchat_sidecar.auth.v1.LoginWithTokenResponse\x12x\n\x0fGetLoggedInUser\x12\x31.cometchat_sidecar.auth.v1.GetLoggedInUserRequest\x1a\x32.cometchat_sidecar.auth.v1.GetLoggedInUserResponse\x12]\n\x06Logout\x12(.cometchat_sidecar.auth.v1.LogoutRequest\x1a).cometchat_sidecar.auth.v1.LogoutResponseBz\n\"io.github.cometchatsidecar.auth.v1B\tAuthProtoP\x01ZGgithub.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1;authv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cometchat_sidecar/auth/v1/auth.proto\x12\x19\x63ometchat_sidecar.auth.v1\"\x88\x01\n\tCallsUser\x12\x10\n\x03uid\x18\x01 \x01(\tR\x03uid\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n\x06\x61vatar\x18\x03 \x01(\tR\x06\x61vatar\x12=\n\x06status\x18\x04 \x01(\x0e\x32%.cometchat_sidecar.auth.v1.UserStatusR\x06status\"9\n\x0cLoginRequest\x12\x10\n\x03uid\x18\x01 \x01(\tR\x03uid\x12\x17\n\x07\x61pi_key\x18\x02 \x01(\tR\x06\x61piKey\"I\n\rLoginResponse\x12\x38\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"6\n\x15LoginWithTokenRequest\x12\x1d\n\nauth_token\x18\x01 \x01(\tR\tauthToken\"R\n\x16LoginWithTokenResponse\x12\x38\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"\x18\n\x16GetLoggedInUserRequest\"S\n\x17GetLoggedInUserResponse\x12\x38\n\x04user\x18\x01 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user\"\x0f\n\rLogoutRequest\"\x10\n\x0eLogoutResponse\"\x15\n\x13WatchSessionRequest\"\x92\x01\n\x14WatchSessionResponse\x12@\n\x06\x63hange\x18\x01 \x01(\x0e\x32(.cometchat_sidecar.auth.v1.SessionChangeR\x06\x63hange\x12\x38\n\x04user\x18\x02 \x01(\x0b\x32$.cometchat_sidecar.auth.v1.CallsUserR\x04user*Z\n\nUserStatus\x12\x1b\n\x17USER_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12USER_STATUS_ONLINE\x10\x01\x12\x17\n\x13USER_STATUS_OFFLINE\x10\x02*\xa4\x01\n\rSessionChange\x12\x1e\n\x1aSESSION_CHANGE_UNSPECIFIED\x10\x00\x12\x1a\n\x16SESSION_CHANGE_CURRENT\x10\x01\x12\x1c\n\x18SESSION_CHANGE_LOGGED_IN\x10\x02\x12\x1d\n\x19SESSION_CHANGE_LOGGED_OUT\x10\x03\x12\x1a\n\x16SESSION_CHANGE_REVOKED\x10\x04\x32\xac\x04\n\x0b\x41uthService\x12Z\n\x05Login\x12\'.cometchat_sidecar.auth.v1.LoginRequest\x1a(.cometchat_sidecar.auth.v1.LoginResponse\x12u\n\x0eLoginWithToken\x12\x30.cometchat_sidecar.auth.v1.LoginWithTokenRequest\x1a\x31.cometchat_sidecar.auth.v1.LoginWithTokenResponse\x12x\n\x0fGetLoggedInUser\x12\x31.cometchat_sidecar.auth.v1.GetLoggedInUserRequest\x1a\x32.cometchat_sidecar.auth.v1.GetLoggedInUserResponse\x12]\n\x06Logout\x12(.cometchat_sidecar.auth.v1.LogoutRequest\x1a).cometchat_sidecar.auth.v1.LogoutResponse\x12q\n\x0cWatchSession\x12..cometchat_sidecar.auth.v1.WatchSessionRequest\x1a/.cometchat_sidecar.auth.v1.WatchSessionResponse0\x01\x42z\n\"io.github.cometchatsidecar.auth.v1B\tAuthProtoP\x01ZGgithub.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1;authv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,8 +32,10 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cometchat_sidecar.auth.v1.a
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\"io.github.cometchatsidecar.auth.v1B\tAuthProtoP\001ZGgithub.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1;authv1'
-  _globals['_USERSTATUS']._serialized_start=626
-  _globals['_USERSTATUS']._serialized_end=716
+  _globals['_USERSTATUS']._serialized_start=798
+  _globals['_USERSTATUS']._serialized_end=888
+  _globals['_SESSIONCHANGE']._serialized_start=891
+  _globals['_SESSIONCHANGE']._serialized_end=1055
   _globals['_CALLSUSER']._serialized_start=68
   _globals['_CALLSUSER']._serialized_end=204
   _globals['_LOGINREQUEST']._serialized_start=206
@@ -52,6 +54,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LOGOUTREQUEST']._serialized_end=606
   _globals['_LOGOUTRESPONSE']._serialized_start=608
   _globals['_LOGOUTRESPONSE']._serialized_end=624
-  _globals['_AUTHSERVICE']._serialized_start=719
-  _globals['_AUTHSERVICE']._serialized_end=1160
+  _globals['_WATCHSESSIONREQUEST']._serialized_start=626
+  _globals['_WATCHSESSIONREQUEST']._serialized_end=647
+  _globals['_WATCHSESSIONRESPONSE']._serialized_start=650
+  _globals['_WATCHSESSIONRESPONSE']._serialized_end=796
+  _globals['_AUTHSERVICE']._serialized_start=1058
+  _globals['_AUTHSERVICE']._serialized_end=1614
 # @@protoc_insertion_point(module_scope)

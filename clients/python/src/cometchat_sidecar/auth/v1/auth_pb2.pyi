@@ -11,9 +11,22 @@ class UserStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     USER_STATUS_UNSPECIFIED: _ClassVar[UserStatus]
     USER_STATUS_ONLINE: _ClassVar[UserStatus]
     USER_STATUS_OFFLINE: _ClassVar[UserStatus]
+
+class SessionChange(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SESSION_CHANGE_UNSPECIFIED: _ClassVar[SessionChange]
+    SESSION_CHANGE_CURRENT: _ClassVar[SessionChange]
+    SESSION_CHANGE_LOGGED_IN: _ClassVar[SessionChange]
+    SESSION_CHANGE_LOGGED_OUT: _ClassVar[SessionChange]
+    SESSION_CHANGE_REVOKED: _ClassVar[SessionChange]
 USER_STATUS_UNSPECIFIED: UserStatus
 USER_STATUS_ONLINE: UserStatus
 USER_STATUS_OFFLINE: UserStatus
+SESSION_CHANGE_UNSPECIFIED: SessionChange
+SESSION_CHANGE_CURRENT: SessionChange
+SESSION_CHANGE_LOGGED_IN: SessionChange
+SESSION_CHANGE_LOGGED_OUT: SessionChange
+SESSION_CHANGE_REVOKED: SessionChange
 
 class CallsUser(_message.Message):
     __slots__ = ("uid", "name", "avatar", "status")
@@ -70,3 +83,15 @@ class LogoutRequest(_message.Message):
 class LogoutResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class WatchSessionRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WatchSessionResponse(_message.Message):
+    __slots__ = ("change", "user")
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    change: SessionChange
+    user: CallsUser
+    def __init__(self, change: _Optional[_Union[SessionChange, str]] = ..., user: _Optional[_Union[CallsUser, _Mapping]] = ...) -> None: ...

@@ -55,6 +55,11 @@ class AuthServiceStub:
                 request_serializer=cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
                 response_deserializer=cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
                 _registered_method=True)
+        self.WatchSession = channel.unary_stream(
+                '/cometchat_sidecar.auth.v1.AuthService/WatchSession',
+                request_serializer=cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.WatchSessionRequest.SerializeToString,
+                response_deserializer=cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.WatchSessionResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -116,6 +121,23 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchSession(self, request, context):
+        """WatchSession streams the calling app's session state, so the app learns of
+        a change (above all a revocation) without polling. The first message is
+        the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+        change: a user logged in, the user logged out, or the session was revoked
+        (CometChat answered that its auth token is unknown or revoked, either on
+        the sidecar's background check or on any call made with the token). Every
+        message carries the state after the change, so a watcher that misses
+        messages under load still ends at the right state.
+
+        The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+        down; the app should then reconnect (the clients' readiness wait helps).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -138,6 +160,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.Logout,
                     request_deserializer=cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.FromString,
                     response_serializer=cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.SerializeToString,
+            ),
+            'WatchSession': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchSession,
+                    request_deserializer=cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.WatchSessionRequest.FromString,
+                    response_serializer=cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.WatchSessionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -249,6 +276,33 @@ class AuthService:
             '/cometchat_sidecar.auth.v1.AuthService/Logout',
             cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
             cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/cometchat_sidecar.auth.v1.AuthService/WatchSession',
+            cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.WatchSessionRequest.SerializeToString,
+            cometchat__sidecar_dot_auth_dot_v1_dot_auth__pb2.WatchSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

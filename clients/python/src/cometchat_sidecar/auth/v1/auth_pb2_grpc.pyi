@@ -93,6 +93,19 @@ class AuthServiceStub:
     ends the CometChat session and clears its own state whatever CometChat
     answers, so the app is always logged out afterwards.
     """
+    WatchSession: _grpc.UnaryStreamMultiCallable[_auth_pb2.WatchSessionRequest, _auth_pb2.WatchSessionResponse]
+    """WatchSession streams the calling app's session state, so the app learns of
+    a change (above all a revocation) without polling. The first message is
+    the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+    change: a user logged in, the user logged out, or the session was revoked
+    (CometChat answered that its auth token is unknown or revoked, either on
+    the sidecar's background check or on any call made with the token). Every
+    message carries the state after the change, so a watcher that misses
+    messages under load still ends at the right state.
+
+    The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+    down; the app should then reconnect (the clients' readiness wait helps).
+    """
 
 @_typing.type_check_only
 class AuthServiceAsyncStub(AuthServiceStub):
@@ -137,6 +150,19 @@ class AuthServiceAsyncStub(AuthServiceStub):
     `ERROR_NO_USER_LOGGED_IN` when nobody is logged in. Otherwise the sidecar
     ends the CometChat session and clears its own state whatever CometChat
     answers, so the app is always logged out afterwards.
+    """
+    WatchSession: _aio.UnaryStreamMultiCallable[_auth_pb2.WatchSessionRequest, _auth_pb2.WatchSessionResponse]  # type: ignore[assignment]
+    """WatchSession streams the calling app's session state, so the app learns of
+    a change (above all a revocation) without polling. The first message is
+    the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+    change: a user logged in, the user logged out, or the session was revoked
+    (CometChat answered that its auth token is unknown or revoked, either on
+    the sidecar's background check or on any call made with the token). Every
+    message carries the state after the change, so a watcher that misses
+    messages under load still ends at the right state.
+
+    The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+    down; the app should then reconnect (the clients' readiness wait helps).
     """
 
 class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -203,6 +229,25 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         `ERROR_NO_USER_LOGGED_IN` when nobody is logged in. Otherwise the sidecar
         ends the CometChat session and clears its own state whatever CometChat
         answers, so the app is always logged out afterwards.
+        """
+
+    @_abc_1.abstractmethod
+    def WatchSession(
+        self,
+        request: _auth_pb2.WatchSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_auth_pb2.WatchSessionResponse], _abc.AsyncIterator[_auth_pb2.WatchSessionResponse]]:
+        """WatchSession streams the calling app's session state, so the app learns of
+        a change (above all a revocation) without polling. The first message is
+        the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+        change: a user logged in, the user logged out, or the session was revoked
+        (CometChat answered that its auth token is unknown or revoked, either on
+        the sidecar's background check or on any call made with the token). Every
+        message carries the state after the change, so a watcher that misses
+        messages under load still ends at the right state.
+
+        The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+        down; the app should then reconnect (the clients' readiness wait helps).
         """
 
 def add_AuthServiceServicer_to_server(servicer: AuthServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

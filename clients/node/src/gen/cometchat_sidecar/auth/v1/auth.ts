@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -88,6 +90,70 @@ export function userStatusToJSON(object: UserStatus): string {
     case UserStatus.USER_STATUS_OFFLINE:
       return "USER_STATUS_OFFLINE";
     case UserStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** SessionChange says why a WatchSessionResponse was sent. */
+export enum SessionChange {
+  /** SESSION_CHANGE_UNSPECIFIED - Never sent; the zero value of the enum. */
+  SESSION_CHANGE_UNSPECIFIED = 0,
+  /** SESSION_CHANGE_CURRENT - The first message of every stream: the state when the watch began. */
+  SESSION_CHANGE_CURRENT = 1,
+  /** SESSION_CHANGE_LOGGED_IN - A user logged in (`user` is set). */
+  SESSION_CHANGE_LOGGED_IN = 2,
+  /**
+   * SESSION_CHANGE_LOGGED_OUT - The app's user logged out, or was logged out first by a login of another
+   * user (a LOGGED_IN message then follows). `user` is absent.
+   */
+  SESSION_CHANGE_LOGGED_OUT = 3,
+  /**
+   * SESSION_CHANGE_REVOKED - CometChat no longer knows the session's auth token (revoked through the
+   * dashboard or the REST API, or pushed out by newer tokens): the sidecar
+   * dropped the session, as the Calls SDK does. `user` is absent.
+   */
+  SESSION_CHANGE_REVOKED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function sessionChangeFromJSON(object: any): SessionChange {
+  switch (object) {
+    case 0:
+    case "SESSION_CHANGE_UNSPECIFIED":
+      return SessionChange.SESSION_CHANGE_UNSPECIFIED;
+    case 1:
+    case "SESSION_CHANGE_CURRENT":
+      return SessionChange.SESSION_CHANGE_CURRENT;
+    case 2:
+    case "SESSION_CHANGE_LOGGED_IN":
+      return SessionChange.SESSION_CHANGE_LOGGED_IN;
+    case 3:
+    case "SESSION_CHANGE_LOGGED_OUT":
+      return SessionChange.SESSION_CHANGE_LOGGED_OUT;
+    case 4:
+    case "SESSION_CHANGE_REVOKED":
+      return SessionChange.SESSION_CHANGE_REVOKED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SessionChange.UNRECOGNIZED;
+  }
+}
+
+export function sessionChangeToJSON(object: SessionChange): string {
+  switch (object) {
+    case SessionChange.SESSION_CHANGE_UNSPECIFIED:
+      return "SESSION_CHANGE_UNSPECIFIED";
+    case SessionChange.SESSION_CHANGE_CURRENT:
+      return "SESSION_CHANGE_CURRENT";
+    case SessionChange.SESSION_CHANGE_LOGGED_IN:
+      return "SESSION_CHANGE_LOGGED_IN";
+    case SessionChange.SESSION_CHANGE_LOGGED_OUT:
+      return "SESSION_CHANGE_LOGGED_OUT";
+    case SessionChange.SESSION_CHANGE_REVOKED:
+      return "SESSION_CHANGE_REVOKED";
+    case SessionChange.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -173,6 +239,24 @@ export interface LogoutRequest {
  * successful answer means the app's session is gone.
  */
 export interface LogoutResponse {
+}
+
+/**
+ * WatchSessionRequest is the input of AuthService.WatchSession. The session
+ * watched is always the calling app's own.
+ */
+export interface WatchSessionRequest {
+}
+
+/** WatchSessionResponse is one message of AuthService.WatchSession. */
+export interface WatchSessionResponse {
+  /** Why this message was sent. */
+  change: SessionChange;
+  /**
+   * The user logged in for the calling app after the change. Absent when
+   * nobody is logged in.
+   */
+  user: CallsUser | undefined;
 }
 
 function createBaseCallsUser(): CallsUser {
@@ -811,6 +895,143 @@ export const LogoutResponse: MessageFns<LogoutResponse> = {
   },
 };
 
+function createBaseWatchSessionRequest(): WatchSessionRequest {
+  return {};
+}
+
+export const WatchSessionRequest: MessageFns<WatchSessionRequest> = {
+  encode(_: WatchSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WatchSessionRequest {
+    return {};
+  },
+
+  toJSON(_: WatchSessionRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchSessionRequest>, I>>(base?: I): WatchSessionRequest {
+    return WatchSessionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchSessionRequest>, I>>(_: I): WatchSessionRequest {
+    const message = createBaseWatchSessionRequest();
+    return message;
+  },
+};
+
+function createBaseWatchSessionResponse(): WatchSessionResponse {
+  return { change: 0, user: undefined };
+}
+
+export const WatchSessionResponse: MessageFns<WatchSessionResponse> = {
+  encode(message: WatchSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.change !== 0) {
+      writer.uint32(8).int32(message.change);
+    }
+    if (message.user !== undefined) {
+      CallsUser.encode(message.user, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.change = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = CallsUser.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchSessionResponse {
+    return {
+      change: isSet(object.change) ? sessionChangeFromJSON(object.change) : 0,
+      user: isSet(object.user) ? CallsUser.fromJSON(object.user) : undefined,
+    };
+  },
+
+  toJSON(message: WatchSessionResponse): unknown {
+    const obj: any = {};
+    if (message.change !== 0) {
+      obj.change = sessionChangeToJSON(message.change);
+    }
+    if (message.user !== undefined) {
+      obj.user = CallsUser.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchSessionResponse>, I>>(base?: I): WatchSessionResponse {
+    return WatchSessionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchSessionResponse>, I>>(object: I): WatchSessionResponse {
+    const message = createBaseWatchSessionResponse();
+    message.change = object.change ?? 0;
+    message.user = (object.user !== undefined && object.user !== null) ? CallsUser.fromPartial(object.user) : undefined;
+    return message;
+  },
+};
+
 /** AuthService logs the calling app's user in to and out of CometChat. */
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
@@ -893,6 +1114,29 @@ export const AuthServiceService = {
     responseSerialize: (value: LogoutResponse): Buffer => Buffer.from(LogoutResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LogoutResponse => LogoutResponse.decode(value),
   },
+  /**
+   * WatchSession streams the calling app's session state, so the app learns of
+   * a change (above all a revocation) without polling. The first message is
+   * the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+   * change: a user logged in, the user logged out, or the session was revoked
+   * (CometChat answered that its auth token is unknown or revoked, either on
+   * the sidecar's background check or on any call made with the token). Every
+   * message carries the state after the change, so a watcher that misses
+   * messages under load still ends at the right state.
+   *
+   * The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+   * down; the app should then reconnect (the clients' readiness wait helps).
+   */
+  watchSession: {
+    path: "/cometchat_sidecar.auth.v1.AuthService/WatchSession" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchSessionRequest): Buffer => Buffer.from(WatchSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchSessionRequest => WatchSessionRequest.decode(value),
+    responseSerialize: (value: WatchSessionResponse): Buffer =>
+      Buffer.from(WatchSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchSessionResponse => WatchSessionResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -939,6 +1183,20 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * answers, so the app is always logged out afterwards.
    */
   logout: handleUnaryCall<LogoutRequest, LogoutResponse>;
+  /**
+   * WatchSession streams the calling app's session state, so the app learns of
+   * a change (above all a revocation) without polling. The first message is
+   * the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+   * change: a user logged in, the user logged out, or the session was revoked
+   * (CometChat answered that its auth token is unknown or revoked, either on
+   * the sidecar's background check or on any call made with the token). Every
+   * message carries the state after the change, so a watcher that misses
+   * messages under load still ends at the right state.
+   *
+   * The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+   * down; the app should then reconnect (the clients' readiness wait helps).
+   */
+  watchSession: handleServerStreamingCall<WatchSessionRequest, WatchSessionResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -1041,6 +1299,28 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LogoutResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * WatchSession streams the calling app's session state, so the app learns of
+   * a change (above all a revocation) without polling. The first message is
+   * the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+   * change: a user logged in, the user logged out, or the session was revoked
+   * (CometChat answered that its auth token is unknown or revoked, either on
+   * the sidecar's background check or on any call made with the token). Every
+   * message carries the state after the change, so a watcher that misses
+   * messages under load still ends at the right state.
+   *
+   * The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+   * down; the app should then reconnect (the clients' readiness wait helps).
+   */
+  watchSession(
+    request: WatchSessionRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchSessionResponse>;
+  watchSession(
+    request: WatchSessionRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchSessionResponse>;
 }
 
 export const AuthServiceClient = makeGenericClientConstructor(

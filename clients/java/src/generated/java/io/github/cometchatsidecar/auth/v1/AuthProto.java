@@ -71,6 +71,16 @@ public final class AuthProto extends com.google.protobuf.GeneratedFile {
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_cometchat_sidecar_auth_v1_LogoutResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_cometchat_sidecar_auth_v1_WatchSessionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_cometchat_sidecar_auth_v1_WatchSessionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_cometchat_sidecar_auth_v1_WatchSessionResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_cometchat_sidecar_auth_v1_WatchSessionResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -95,24 +105,35 @@ public final class AuthProto extends com.google.protobuf.GeneratedFile {
       "\n\026GetLoggedInUserRequest\"S\n\027GetLoggedInU" +
       "serResponse\0228\n\004user\030\001 \001(\0132$.cometchat_si" +
       "decar.auth.v1.CallsUserR\004user\"\017\n\rLogoutR" +
-      "equest\"\020\n\016LogoutResponse*Z\n\nUserStatus\022\033" +
-      "\n\027USER_STATUS_UNSPECIFIED\020\000\022\026\n\022USER_STAT" +
-      "US_ONLINE\020\001\022\027\n\023USER_STATUS_OFFLINE\020\0022\271\003\n" +
-      "\013AuthService\022Z\n\005Login\022\'.cometchat_sideca" +
-      "r.auth.v1.LoginRequest\032(.cometchat_sidec" +
-      "ar.auth.v1.LoginResponse\022u\n\016LoginWithTok" +
-      "en\0220.cometchat_sidecar.auth.v1.LoginWith" +
-      "TokenRequest\0321.cometchat_sidecar.auth.v1" +
-      ".LoginWithTokenResponse\022x\n\017GetLoggedInUs" +
-      "er\0221.cometchat_sidecar.auth.v1.GetLogged" +
-      "InUserRequest\0322.cometchat_sidecar.auth.v" +
-      "1.GetLoggedInUserResponse\022]\n\006Logout\022(.co" +
-      "metchat_sidecar.auth.v1.LogoutRequest\032)." +
-      "cometchat_sidecar.auth.v1.LogoutResponse" +
-      "Bz\n\"io.github.cometchatsidecar.auth.v1B\t" +
-      "AuthProtoP\001ZGgithub.com/cometchat-sideca" +
-      "r/cometchat-sidecar/clients/go/authv1;au" +
-      "thv1b\006proto3"
+      "equest\"\020\n\016LogoutResponse\"\025\n\023WatchSession" +
+      "Request\"\222\001\n\024WatchSessionResponse\022@\n\006chan" +
+      "ge\030\001 \001(\0162(.cometchat_sidecar.auth.v1.Ses" +
+      "sionChangeR\006change\0228\n\004user\030\002 \001(\0132$.comet" +
+      "chat_sidecar.auth.v1.CallsUserR\004user*Z\n\n" +
+      "UserStatus\022\033\n\027USER_STATUS_UNSPECIFIED\020\000\022" +
+      "\026\n\022USER_STATUS_ONLINE\020\001\022\027\n\023USER_STATUS_O" +
+      "FFLINE\020\002*\244\001\n\rSessionChange\022\036\n\032SESSION_CH" +
+      "ANGE_UNSPECIFIED\020\000\022\032\n\026SESSION_CHANGE_CUR" +
+      "RENT\020\001\022\034\n\030SESSION_CHANGE_LOGGED_IN\020\002\022\035\n\031" +
+      "SESSION_CHANGE_LOGGED_OUT\020\003\022\032\n\026SESSION_C" +
+      "HANGE_REVOKED\020\0042\254\004\n\013AuthService\022Z\n\005Login" +
+      "\022\'.cometchat_sidecar.auth.v1.LoginReques" +
+      "t\032(.cometchat_sidecar.auth.v1.LoginRespo" +
+      "nse\022u\n\016LoginWithToken\0220.cometchat_sideca" +
+      "r.auth.v1.LoginWithTokenRequest\0321.cometc" +
+      "hat_sidecar.auth.v1.LoginWithTokenRespon" +
+      "se\022x\n\017GetLoggedInUser\0221.cometchat_sideca" +
+      "r.auth.v1.GetLoggedInUserRequest\0322.comet" +
+      "chat_sidecar.auth.v1.GetLoggedInUserResp" +
+      "onse\022]\n\006Logout\022(.cometchat_sidecar.auth." +
+      "v1.LogoutRequest\032).cometchat_sidecar.aut" +
+      "h.v1.LogoutResponse\022q\n\014WatchSession\022..co" +
+      "metchat_sidecar.auth.v1.WatchSessionRequ" +
+      "est\032/.cometchat_sidecar.auth.v1.WatchSes" +
+      "sionResponse0\001Bz\n\"io.github.cometchatsid" +
+      "ecar.auth.v1B\tAuthProtoP\001ZGgithub.com/co" +
+      "metchat-sidecar/cometchat-sidecar/client" +
+      "s/go/authv1;authv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -172,6 +193,18 @@ public final class AuthProto extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_cometchat_sidecar_auth_v1_LogoutResponse_descriptor,
         new java.lang.String[] { });
+    internal_static_cometchat_sidecar_auth_v1_WatchSessionRequest_descriptor =
+      getDescriptor().getMessageType(9);
+    internal_static_cometchat_sidecar_auth_v1_WatchSessionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_cometchat_sidecar_auth_v1_WatchSessionRequest_descriptor,
+        new java.lang.String[] { });
+    internal_static_cometchat_sidecar_auth_v1_WatchSessionResponse_descriptor =
+      getDescriptor().getMessageType(10);
+    internal_static_cometchat_sidecar_auth_v1_WatchSessionResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_cometchat_sidecar_auth_v1_WatchSessionResponse_descriptor,
+        new java.lang.String[] { "Change", "User", });
     descriptor.resolveAllFeaturesImmutable();
   }
 

@@ -139,6 +139,37 @@ public final class AuthServiceGrpc {
     return getLogoutMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.github.cometchatsidecar.auth.v1.WatchSessionRequest,
+      io.github.cometchatsidecar.auth.v1.WatchSessionResponse> getWatchSessionMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "WatchSession",
+      requestType = io.github.cometchatsidecar.auth.v1.WatchSessionRequest.class,
+      responseType = io.github.cometchatsidecar.auth.v1.WatchSessionResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<io.github.cometchatsidecar.auth.v1.WatchSessionRequest,
+      io.github.cometchatsidecar.auth.v1.WatchSessionResponse> getWatchSessionMethod() {
+    io.grpc.MethodDescriptor<io.github.cometchatsidecar.auth.v1.WatchSessionRequest, io.github.cometchatsidecar.auth.v1.WatchSessionResponse> getWatchSessionMethod;
+    if ((getWatchSessionMethod = AuthServiceGrpc.getWatchSessionMethod) == null) {
+      synchronized (AuthServiceGrpc.class) {
+        if ((getWatchSessionMethod = AuthServiceGrpc.getWatchSessionMethod) == null) {
+          AuthServiceGrpc.getWatchSessionMethod = getWatchSessionMethod =
+              io.grpc.MethodDescriptor.<io.github.cometchatsidecar.auth.v1.WatchSessionRequest, io.github.cometchatsidecar.auth.v1.WatchSessionResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "WatchSession"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.cometchatsidecar.auth.v1.WatchSessionRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.cometchatsidecar.auth.v1.WatchSessionResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AuthServiceMethodDescriptorSupplier("WatchSession"))
+              .build();
+        }
+      }
+    }
+    return getWatchSessionMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -267,6 +298,25 @@ public final class AuthServiceGrpc {
         io.grpc.stub.StreamObserver<io.github.cometchatsidecar.auth.v1.LogoutResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getLogoutMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * WatchSession streams the calling app's session state, so the app learns of
+     * a change (above all a revocation) without polling. The first message is
+     * the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+     * change: a user logged in, the user logged out, or the session was revoked
+     * (CometChat answered that its auth token is unknown or revoked, either on
+     * the sidecar's background check or on any call made with the token). Every
+     * message carries the state after the change, so a watcher that misses
+     * messages under load still ends at the right state.
+     * The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+     * down; the app should then reconnect (the clients' readiness wait helps).
+     * </pre>
+     */
+    default void watchSession(io.github.cometchatsidecar.auth.v1.WatchSessionRequest request,
+        io.grpc.stub.StreamObserver<io.github.cometchatsidecar.auth.v1.WatchSessionResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getWatchSessionMethod(), responseObserver);
+    }
   }
 
   /**
@@ -368,6 +418,26 @@ public final class AuthServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getLogoutMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * WatchSession streams the calling app's session state, so the app learns of
+     * a change (above all a revocation) without polling. The first message is
+     * the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+     * change: a user logged in, the user logged out, or the session was revoked
+     * (CometChat answered that its auth token is unknown or revoked, either on
+     * the sidecar's background check or on any call made with the token). Every
+     * message carries the state after the change, so a watcher that misses
+     * messages under load still ends at the right state.
+     * The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+     * down; the app should then reconnect (the clients' readiness wait helps).
+     * </pre>
+     */
+    public void watchSession(io.github.cometchatsidecar.auth.v1.WatchSessionRequest request,
+        io.grpc.stub.StreamObserver<io.github.cometchatsidecar.auth.v1.WatchSessionResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getWatchSessionMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -451,6 +521,27 @@ public final class AuthServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getLogoutMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * WatchSession streams the calling app's session state, so the app learns of
+     * a change (above all a revocation) without polling. The first message is
+     * the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+     * change: a user logged in, the user logged out, or the session was revoked
+     * (CometChat answered that its auth token is unknown or revoked, either on
+     * the sidecar's background check or on any call made with the token). Every
+     * message carries the state after the change, so a watcher that misses
+     * messages under load still ends at the right state.
+     * The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+     * down; the app should then reconnect (the clients' readiness wait helps).
+     * </pre>
+     */
+    @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
+    public io.grpc.stub.BlockingClientCall<?, io.github.cometchatsidecar.auth.v1.WatchSessionResponse>
+        watchSession(io.github.cometchatsidecar.auth.v1.WatchSessionRequest request) {
+      return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
+          getChannel(), getWatchSessionMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -533,6 +624,26 @@ public final class AuthServiceGrpc {
     public io.github.cometchatsidecar.auth.v1.LogoutResponse logout(io.github.cometchatsidecar.auth.v1.LogoutRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getLogoutMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * WatchSession streams the calling app's session state, so the app learns of
+     * a change (above all a revocation) without polling. The first message is
+     * the current state (`SESSION_CHANGE_CURRENT`); then one message follows per
+     * change: a user logged in, the user logged out, or the session was revoked
+     * (CometChat answered that its auth token is unknown or revoked, either on
+     * the sidecar's background check or on any call made with the token). Every
+     * message carries the state after the change, so a watcher that misses
+     * messages under load still ends at the right state.
+     * The stream never calls CometChat. It ends with `OK` when the sidecar shuts
+     * down; the app should then reconnect (the clients' readiness wait helps).
+     * </pre>
+     */
+    public java.util.Iterator<io.github.cometchatsidecar.auth.v1.WatchSessionResponse> watchSession(
+        io.github.cometchatsidecar.auth.v1.WatchSessionRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getWatchSessionMethod(), getCallOptions(), request);
     }
   }
 
@@ -627,6 +738,7 @@ public final class AuthServiceGrpc {
   private static final int METHODID_LOGIN_WITH_TOKEN = 1;
   private static final int METHODID_GET_LOGGED_IN_USER = 2;
   private static final int METHODID_LOGOUT = 3;
+  private static final int METHODID_WATCH_SESSION = 4;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -660,6 +772,10 @@ public final class AuthServiceGrpc {
         case METHODID_LOGOUT:
           serviceImpl.logout((io.github.cometchatsidecar.auth.v1.LogoutRequest) request,
               (io.grpc.stub.StreamObserver<io.github.cometchatsidecar.auth.v1.LogoutResponse>) responseObserver);
+          break;
+        case METHODID_WATCH_SESSION:
+          serviceImpl.watchSession((io.github.cometchatsidecar.auth.v1.WatchSessionRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.cometchatsidecar.auth.v1.WatchSessionResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -707,6 +823,13 @@ public final class AuthServiceGrpc {
               io.github.cometchatsidecar.auth.v1.LogoutRequest,
               io.github.cometchatsidecar.auth.v1.LogoutResponse>(
                 service, METHODID_LOGOUT)))
+        .addMethod(
+          getWatchSessionMethod(),
+          io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+            new MethodHandlers<
+              io.github.cometchatsidecar.auth.v1.WatchSessionRequest,
+              io.github.cometchatsidecar.auth.v1.WatchSessionResponse>(
+                service, METHODID_WATCH_SESSION)))
         .build();
   }
 
@@ -759,6 +882,7 @@ public final class AuthServiceGrpc {
               .addMethod(getLoginWithTokenMethod())
               .addMethod(getGetLoggedInUserMethod())
               .addMethod(getLogoutMethod())
+              .addMethod(getWatchSessionMethod())
               .build();
         }
       }
