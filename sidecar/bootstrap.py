@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import httpx
 import structlog
@@ -25,11 +26,12 @@ from sidecar.ratelimit import LoginRateLimiter
 from sidecar.reachability import UpstreamMonitor
 from sidecar.reload import ReloadHooks
 from sidecar.resilience import CircuitBreaker, RetryPolicy
+from sidecar.revocation import watch_revocations
 from sidecar.secret import Secret
 from sidecar.server import GrpcServer
 from sidecar.service import SessionService
 from sidecar.sockets import AppSocket
-from sidecar.store import MemorySessionStore
+from sidecar.state import open_state
 from sidecar.upstream import CometChatClient, Hosts, Timeouts
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class RunningSidecar:
     metrics: Metrics
     breaker: CircuitBreaker
     reload_hooks: ReloadHooks
+    service: SessionService
     health_address: str | None = None
     """host:port of the health-only gRPC listener; None when `health_listen` is empty."""
     sockets: Mapping[str, AppSocket] = field(default_factory=dict)
@@ -71,9 +74,15 @@ class RunningSidecar:
 def load_registry(settings: Settings) -> AppRegistry | None:
     """The configured apps, or None for open mode (one default app, loopback only)."""
     if settings.app_credentials_dir is not None:
-        return AppRegistry.from_directory(
+        registry = AppRegistry.from_directory(
             settings.app_credentials_dir, rotation_seconds=settings.credential_rotation_seconds
         )
+        if len(registry.apps) > settings.max_apps:
+            raise ConfigError(
+                f"app credentials directory {str(settings.app_credentials_dir)!r} holds "
+                f"{len(registry.apps)} apps, more than max_apps ({settings.max_apps})"
+            )
+        return registry
     mutual_tls = settings.tls_client_ca_file is not None
     if settings.listen and not mutual_tls and not is_loopback(settings.listen):
         raise ConfigError(
@@ -86,7 +95,23 @@ def load_registry(settings: Settings) -> AppRegistry | None:
 
 def secrets_of(settings: Settings) -> list[str]:
     """The configured secrets, for the log scrubber."""
-    return [settings.api_key.reveal()] if settings.api_key else []
+    held = (settings.api_key, settings.state_key, settings.state_previous_key, settings.redis_url)
+    found = [secret.reveal() for secret in held if secret]
+    if settings.redis_url is not None:
+        password = urlsplit(settings.redis_url.reveal()).password
+        if password:
+            found.append(password)
+    return found
+
+
+def served_apps(settings: Settings, registry: AppRegistry | None) -> list[str]:
+    """Every app this sidecar can serve now: credentials, client certificates, sockets."""
+    names = set(settings.socket_apps) | {app for _, app in settings.tls_client_apps}
+    if registry is not None:
+        names.update(registry.apps)
+    elif settings.listen and settings.tls_client_ca_file is None:
+        names.add(DEFAULT_APP.name)
+    return sorted(names)
 
 
 def _reload_hook(registry: AppRegistry) -> Callable[[Settings], None]:
@@ -189,13 +214,31 @@ async def running_sidecar(
             breaker=breaker,
             observer=monitor,
         )
-        store = CountingStore(MemorySessionStore(), metrics)
+        state = await stack.enter_async_context(open_state(settings, app_id))
         admission = (
             LoginRateLimiter(settings.login_rate_per_second, settings.login_burst)
             if settings.login_rate_per_second > 0
             else None
         )
-        service = SessionService(store, gateway, held_api_key=api_key, admission=admission)
+        service = SessionService(
+            CountingStore(state.store, metrics),
+            gateway,
+            held_api_key=api_key,
+            admission=admission,
+            locks=state.locks,
+            events=state.events,
+            relay=state.relay,
+            max_sessions=settings.max_sessions,
+        )
+        if api_key and settings.revocation_check_seconds > 0:
+            checks = asyncio.get_running_loop().create_task(
+                watch_revocations(
+                    service,
+                    lambda: served_apps(settings, registry),
+                    settings.revocation_check_seconds,
+                )
+            )
+            stack.push_async_callback(_cancel, checks)
         # One health state for every listener and for the probes' listener.
         health_servicer = health.aio.HealthServicer()
         health_address: str | None = None
@@ -241,6 +284,7 @@ async def running_sidecar(
                 metrics,
                 breaker,
                 reload_hooks,
+                service,
                 health_address,
                 listeners.sockets,
                 registry,
@@ -248,4 +292,5 @@ async def running_sidecar(
         finally:
             # Leaving this block stops the listeners (the exit stack), draining for `drain`.
             probes.ready = False
+            state.events.close()  # WatchSession streams end cleanly before the drain
             _log.info("draining", drain_seconds=drain)

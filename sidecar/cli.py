@@ -21,6 +21,7 @@ from sidecar.config import (
     LOG_FORMATS,
     LOG_LEVELS,
     REGIONS,
+    STATE_BACKENDS,
     Settings,
     load_settings,
 )
@@ -167,6 +168,26 @@ def _parser() -> argparse.ArgumentParser:
         help="per-app login rate (token bucket refill; 0 turns the limit off)",
     )
     tcp.add_argument("--login-burst", dest="login_burst", type=int, help="per-app login burst")
+    # Where sessions live. The Redis URL (it may hold a password) and the state keys
+    # are never flags: environment or file only.
+    serve.add_argument("--state-backend", dest="state_backend", choices=STATE_BACKENDS)
+    serve.add_argument(
+        "--state-path", dest="state_path", help="SQLite state file (sessions survive restarts)"
+    )
+    serve.add_argument("--state-key-file", dest="state_key_file", help="file holding the state key")
+    serve.add_argument(
+        "--state-previous-key-file",
+        dest="state_previous_key_file",
+        help="file holding the previous state key (read, then rewritten with the new one)",
+    )
+    serve.add_argument(
+        "--revocation-check-seconds",
+        dest="revocation_check_seconds",
+        type=float,
+        help="interval of the background revocation check (0: off)",
+    )
+    serve.add_argument("--max-apps", dest="max_apps", type=int)
+    serve.add_argument("--max-sessions", dest="max_sessions", type=int)
 
     emulator = commands.add_parser(
         "emulator",

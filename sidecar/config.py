@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from sidecar.errors import ConfigError
+from sidecar.sealing import parse_state_key
 from sidecar.secret import Secret
 from sidecar.sockets import check_app_name
 
 REGIONS: Final = ("us", "eu", "in")
 LOG_FORMATS: Final = ("json", "console")
 LOG_LEVELS: Final = ("debug", "info", "warning", "error")
+STATE_BACKENDS: Final = ("memory", "sqlite", "redis")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,20 @@ class Settings:
     # Per-app token bucket on logins that would go upstream; rate 0 turns it off.
     login_rate_per_second: float = 5.0
     login_burst: int = 20
+    # Where sessions live (see sidecar/state.py); "" = sqlite with a state_path, else memory.
+    state_backend: str = ""
+    state_path: Path | None = None
+    redis_url: Secret | None = field(default=None, repr=False)
+    state_key: Secret | None = field(default=None, repr=False)
+    state_previous_key: Secret | None = field(default=None, repr=False)
+    revocation_check_seconds: float = 300.0
+    max_apps: int = 1000
+    max_sessions: int = 10000
+
+    @property
+    def backend(self) -> str:
+        """The state backend in effect."""
+        return self.state_backend or ("sqlite" if self.state_path is not None else "memory")
 
 
 # name -> (environment variable, TOML key). `api_key` has no flag and no TOML key.
@@ -102,6 +118,21 @@ ENVIRONMENT: Final = {
     "max_metadata_bytes": "COMETCHAT_SIDECAR_MAX_METADATA_BYTES",
     "login_rate_per_second": "COMETCHAT_SIDECAR_LOGIN_RATE_PER_SECOND",
     "login_burst": "COMETCHAT_SIDECAR_LOGIN_BURST",
+    "state_backend": "COMETCHAT_SIDECAR_STATE_BACKEND",
+    "state_path": "COMETCHAT_SIDECAR_STATE_PATH",
+    "redis_url": "COMETCHAT_SIDECAR_REDIS_URL",
+    "revocation_check_seconds": "COMETCHAT_SIDECAR_REVOCATION_CHECK_SECONDS",
+    "max_apps": "COMETCHAT_SIDECAR_MAX_APPS",
+    "max_sessions": "COMETCHAT_SIDECAR_MAX_SESSIONS",
+}
+# The state keys, like the API key: from the environment or from a file, never a flag.
+STATE_KEY_ENV: Final = "COMETCHAT_SIDECAR_STATE_KEY"
+STATE_KEY_FILE_ENV: Final = "COMETCHAT_SIDECAR_STATE_KEY_FILE"
+STATE_PREVIOUS_KEY_ENV: Final = "COMETCHAT_SIDECAR_STATE_PREVIOUS_KEY"
+STATE_PREVIOUS_KEY_FILE_ENV: Final = "COMETCHAT_SIDECAR_STATE_PREVIOUS_KEY_FILE"
+_KEY_FILES: Final = {
+    "state_key_file": STATE_KEY_FILE_ENV,
+    "state_previous_key_file": STATE_PREVIOUS_KEY_FILE_ENV,
 }
 # Numeric settings: (type, lowest allowed, highest allowed).
 _NUMBERS: Final[dict[str, tuple[type[int] | type[float], float, float]]] = {
@@ -118,9 +149,13 @@ _NUMBERS: Final[dict[str, tuple[type[int] | type[float], float, float]]] = {
     "max_metadata_bytes": (int, 1024, 64 * 1024),
     "login_rate_per_second": (float, 0, 10000),
     "login_burst": (int, 1, 100000),
+    "revocation_check_seconds": (float, 0, 86400),
+    "max_apps": (int, 1, 1_000_000),
+    "max_sessions": (int, 1, 10_000_000),
 }
 _PATHS: Final = (
     "app_credentials_dir",
+    "state_path",
     "socket_dir",
     "tls_cert_file",
     "tls_key_file",
@@ -129,7 +164,7 @@ _PATHS: Final = (
 API_KEY_ENV: Final = "COMETCHAT_API_KEY"
 API_KEY_FILE_ENV: Final = "COMETCHAT_API_KEY_FILE"
 CONFIG_FILE_ENV: Final = "COMETCHAT_SIDECAR_CONFIG"
-_FILE_KEYS: Final = frozenset(ENVIRONMENT) | {"api_key_file"}
+_FILE_KEYS: Final = frozenset(ENVIRONMENT) | {"api_key_file"} | frozenset(_KEY_FILES)
 
 
 def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> Settings:
@@ -147,11 +182,18 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.envi
             merged[name] = environ[variable]
     if API_KEY_FILE_ENV in environ:
         merged["api_key_file"] = environ[API_KEY_FILE_ENV]
+    for name, variable in _KEY_FILES.items():
+        if variable in environ:
+            merged[name] = environ[variable]
     merged.update({k: v for k, v in flags.items() if v is not None and k != "config"})
 
     api_key = _api_key(merged.pop("api_key_file", None), environ)
+    state_key = _secret_from(merged.pop("state_key_file", None), STATE_KEY_ENV, environ)
+    previous = _secret_from(
+        merged.pop("state_previous_key_file", None), STATE_PREVIOUS_KEY_ENV, environ
+    )
     values = {f.name: _coerce(f.name, merged[f.name]) for f in fields(Settings) if f.name in merged}
-    settings = Settings(api_key=api_key, **values)
+    settings = Settings(api_key=api_key, state_key=state_key, state_previous_key=previous, **values)
     _validate(settings)
     return settings
 
@@ -184,6 +226,20 @@ def _api_key(path: object, environ: Mapping[str, str]) -> Secret | None:
     return Secret(value) if value else None
 
 
+def _secret_from(path: object, variable: str, environ: Mapping[str, str]) -> Secret | None:
+    """A secret from a file (which wins) or from an environment variable."""
+    if path:
+        try:
+            value = Path(str(path)).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ConfigError(f"cannot read the key file {str(path)!r}: {error.strerror}") from None
+        if not value:
+            raise ConfigError(f"the key file {str(path)!r} is empty")
+        return Secret(value)
+    value = environ.get(variable, "").strip()
+    return Secret(value) if value else None
+
+
 def _coerce(name: str, value: Any) -> Any:
     if name == "dev":
         if isinstance(value, bool):
@@ -213,6 +269,8 @@ def _coerce(name: str, value: Any) -> Any:
         return _client_apps(value)
     if name in ("socket_owner", "socket_group") and isinstance(value, int):
         return str(value)
+    if name == "redis_url":
+        return Secret(str(value).strip()) if str(value).strip() else None
     if not isinstance(value, str):
         raise ConfigError(f"{name} must be a string, not {value!r}")
     return value.strip()
@@ -284,6 +342,7 @@ def _validate(settings: Settings) -> None:
             f"no CometChat app id: set {ENVIRONMENT['app_id']} (or --app-id), "
             "or pass --dev to run against the embedded emulator"
         )
+    _validate_state(settings)
     for name in ("api_host", "client_host"):
         host = getattr(settings, name)
         if host and not host.startswith(("http://", "https://")):
@@ -323,6 +382,35 @@ def _validate_listeners(settings: Settings) -> None:
             )
     elif settings.tls_client_apps:
         raise ConfigError("tls_client_apps needs tls_client_ca_file (mutual TLS)")
+
+
+def _validate_state(settings: Settings) -> None:
+    backend = settings.backend
+    if backend not in STATE_BACKENDS:
+        raise ConfigError(f"state_backend must be one of {', '.join(STATE_BACKENDS)}")
+    if backend == "sqlite" and settings.state_path is None:
+        raise ConfigError("state_backend sqlite needs a state_path (the SQLite file)")
+    if backend == "redis":
+        if settings.redis_url is None:
+            raise ConfigError("state_backend redis needs a redis_url (redis://host:port/db)")
+        if not settings.redis_url.reveal().startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
+    if backend != "memory" and settings.state_key is None:
+        raise ConfigError(
+            f"state_backend {backend} stores auth tokens, so it needs an encryption key: set "
+            f"{STATE_KEY_ENV} or {STATE_KEY_FILE_ENV} (32 bytes, base64: `openssl rand -base64 32`)"
+        )
+    if backend == "memory" and settings.state_key is not None:
+        raise ConfigError("a state key is set but sessions are kept in memory: set a state_path")
+    if settings.state_previous_key is not None and settings.state_key is None:
+        raise ConfigError("a previous state key needs a (new) state key to rotate to")
+    if settings.state_key is not None:
+        parse_state_key(settings.state_key, f"{STATE_KEY_ENV} / {STATE_KEY_FILE_ENV}")
+    if settings.state_previous_key is not None:
+        parse_state_key(
+            settings.state_previous_key,
+            f"{STATE_PREVIOUS_KEY_ENV} / {STATE_PREVIOUS_KEY_FILE_ENV}",
+        )
 
 
 def listen_host(listen: str) -> str:

@@ -104,6 +104,14 @@ REASONS: Final[MappingProxyType[str, ReasonSpec]] = MappingProxyType(
             True,
             "CometChat failed repeatedly; calls fail fast until a probe succeeds",
         ),
+        "ERROR_TOO_MANY_SESSIONS": _sidecar(
+            "RESOURCE_EXHAUSTED",
+            False,
+            "The sidecar already keeps its configured maximum of sessions (max_sessions)",
+        ),
+        "STATE_UNAVAILABLE": _sidecar(
+            "UNAVAILABLE", True, "The session store could not be read or written"
+        ),
         "INTERNAL": _sidecar("INTERNAL", False, "An unexpected error inside the sidecar"),
         "ERR_UID_NOT_FOUND": _upstream("NOT_FOUND", False, "The UID does not exist in CometChat"),
         "AUTH_ERR_EMPTY_APIKEY": _upstream(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
 import grpc
@@ -15,6 +15,7 @@ from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 from sidecar.deadline import set_deadline_in
 from sidecar.domain import AppIdentity, CallsUser, UserStatus
 from sidecar.errors import SidecarError, fail
+from sidecar.events import Change
 from sidecar.identity import current_app
 from sidecar.metrics import Metrics
 from sidecar.service import SessionService
@@ -28,6 +29,12 @@ _STATUS: Final = {
     UserStatus.UNSPECIFIED: auth_pb2.USER_STATUS_UNSPECIFIED,
     UserStatus.ONLINE: auth_pb2.USER_STATUS_ONLINE,
     UserStatus.OFFLINE: auth_pb2.USER_STATUS_OFFLINE,
+}
+_CHANGE: Final = {
+    Change.CURRENT: auth_pb2.SESSION_CHANGE_CURRENT,
+    Change.LOGGED_IN: auth_pb2.SESSION_CHANGE_LOGGED_IN,
+    Change.LOGGED_OUT: auth_pb2.SESSION_CHANGE_LOGGED_OUT,
+    Change.REVOKED: auth_pb2.SESSION_CHANGE_REVOKED,
 }
 # A UID in a log line is shortened: hostile input should not make huge lines.
 _LOGGED_UID_MAX: Final = 128
@@ -87,6 +94,25 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     ) -> auth_pb2.LogoutResponse:
         await _run(context, self._metrics, "Logout", None, self._service.logout)
         return auth_pb2.LogoutResponse()
+
+    async def WatchSession(
+        self, request: auth_pb2.WatchSessionRequest, context: _Context
+    ) -> AsyncIterator[auth_pb2.WatchSessionResponse]:
+        # Subscribed before the current state is read, so no change falls in between.
+        with self._service.watch(current_app.get()) as watch:
+            user = await _run(
+                context, self._metrics, "WatchSession", None, self._service.get_logged_in_user
+            )
+            yield _watch_message(Change.CURRENT, user)
+            while (event := await watch.next()) is not None:
+                yield _watch_message(event.change, event.user)
+
+
+def _watch_message(change: Change, user: CallsUser | None) -> auth_pb2.WatchSessionResponse:
+    message = auth_pb2.WatchSessionResponse(change=_CHANGE[change])
+    if user is not None:
+        message.user.CopyFrom(encode_user(user))
+    return message
 
 
 async def _run(

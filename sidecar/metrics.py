@@ -123,6 +123,9 @@ class CountingStore:
         await self._inner.delete(app)
         self._note(app, False)
 
+    async def count(self) -> int:
+        return await self._inner.count()
+
     def _note(self, app: str, present: bool) -> None:
         if present:
             self._apps.add(app)

@@ -8,6 +8,10 @@ Concurrency rules, per app:
   never interleaves with a login's upstream calls. Apps never wait for each other.
 - A flight whose callers have all gone (cancelled, deadline passed) is cancelled:
   no upstream work continues for nobody.
+- With a store shared by several processes (Redis), every change also holds the
+  app's cross-process lock (`AppLocks`), so the rules above hold across them.
+
+Every change is published to the app's watchers (`SessionEvents`) once it is stored.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +30,8 @@ import structlog
 
 from sidecar.domain import AppIdentity, CallsUser, Session
 from sidecar.errors import SidecarError, fail
+from sidecar.events import Change, SessionEvent, SessionEvents, Watch
+from sidecar.locks import LOGIN_PREFIX, AppLocks, ProcessLocalLocks
 from sidecar.secret import Secret
 from sidecar.store import SessionStore
 from sidecar.upstream import CometChatGateway
@@ -34,6 +41,10 @@ _log = structlog.get_logger("sidecar.service")
 
 # CometChat's answer for a token it no longer knows; for logout it means "already out".
 _TOKEN_GONE = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"  # noqa: S105 - an error code
+# R5's answers for a token it does not know (REST spelling, and the client API's).
+REVOKED_REASONS = frozenset({"ERR_AUTH_TOKEN_NOT_FOUND", _TOKEN_GONE})
+# Published to watchers of other processes sharing the store (see store_redis).
+EventRelay = Callable[[SessionEvent], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -64,12 +75,20 @@ class SessionService:
         held_api_key: Secret | None = None,
         clock: Callable[[], float] = time.time,
         admission: LoginAdmission | None = None,
+        locks: AppLocks | None = None,
+        events: SessionEvents | None = None,
+        relay: EventRelay | None = None,
+        max_sessions: int | None = None,
     ) -> None:
         self._store = store
         self._admission = admission
         self._gateway = gateway
         self._held_api_key = held_api_key
         self._clock = clock
+        self._shared_locks = locks or ProcessLocalLocks()
+        self.events = events or SessionEvents()
+        self._relay = relay
+        self._max_sessions = max_sessions
         self._flights: dict[str, _Flight] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -102,7 +121,7 @@ class SessionService:
 
         Returns the user who was logged out.
         """
-        async with self._lock(app.name):
+        async with self._exclusive(app.name, "logout"):
             session = await self._store.get(app.name)
             if session is None:
                 raise fail("ERROR_NO_USER_LOGGED_IN")
@@ -114,6 +133,42 @@ class SessionService:
         # answers and input refused by validation spend nothing.
         if self._admission is not None:
             self._admission.admit(app)
+
+    def watch(self, app: AppIdentity) -> Watch:
+        """The app's changes from now on; read the current state after subscribing."""
+        return self.events.subscribe(app.name)
+
+    async def check_revocation(self, app: str) -> bool:
+        """R5 for the app's token with the held key; drops a revoked session.
+
+        Returns whether a session was dropped. Raises the SidecarError of any other
+        failure (AUTH_ERR_NO_ACCESS for an Auth Key, which may not call R5).
+        """
+        session = await self._store.get(app)
+        if session is None or self._held_api_key is None:
+            return False
+        try:
+            await self._gateway.check_auth_token(
+                session.user.uid, session.auth_token, self._held_api_key.reveal()
+            )
+        except SidecarError as error:
+            if error.reason not in REVOKED_REASONS:
+                raise
+            return await self._drop_revoked(app, session.auth_token)
+        return False
+
+    async def _drop_revoked(self, app: str, auth_token: str) -> bool:
+        async with self._exclusive(app, "revoke"):
+            current = await self._store.get(app)
+            # Only the session that was checked: a new login meanwhile is not revoked.
+            if current is None or not hmac.compare_digest(
+                current.auth_token.encode(), auth_token.encode()
+            ):
+                return False
+            await self._store.delete(app)
+            _log.info("session_revoked", app=app, uid=current.user.uid)
+            await self._publish(SessionEvent(app, Change.REVOKED, None))
+            return True
 
     # Flights -------------------------------------------------------------------
 
@@ -160,28 +215,55 @@ class SessionService:
             lock = self._locks[app] = asyncio.Lock()
         return lock
 
+    @asynccontextmanager
+    async def _exclusive(self, app: str, purpose: str) -> AsyncIterator[None]:
+        """The app's lock in this process, then across processes sharing the store."""
+        async with self._lock(app), self._shared_locks.hold(app, purpose):
+            yield
+
+    async def _publish(self, event: SessionEvent) -> None:
+        self.events.publish(event)
+        if self._relay is not None:
+            try:
+                await self._relay(event)
+            except Exception as error:
+                # The change is stored; only other processes' watchers miss this one.
+                _log.warning("event_relay_failed", app=event.app, error_type=type(error).__name__)
+
+    async def _check_room(self, app: str, current: Session | None) -> None:
+        """A new session must fit under max_sessions (replacing one always fits)."""
+        if (
+            current is None
+            and self._max_sessions is not None
+            and await self._store.count() >= self._max_sessions
+        ):
+            raise fail("ERROR_TOO_MANY_SESSIONS")
+
     # Flows ---------------------------------------------------------------------
 
     async def _login_flow(self, app: str, uid: str, api_key: str) -> CallsUser:
-        async with self._lock(app):
+        purpose = LOGIN_PREFIX + _digest(f"uid\0{uid.lower()}\0{api_key}")
+        async with self._exclusive(app, purpose):
             current = await self._store.get(app)
             # CometChat lower-cases UIDs, so "Alice" and "alice" are one user.
             if current is not None and current.user.uid.lower() == uid.lower():
                 return current.user
             self._admit(app)
+            await self._check_room(app, current)
             if current is not None:
                 await self._end(current)
             auth_token = await self._gateway.create_auth_token(uid, api_key)
             return await self._open(app, auth_token)
 
     async def _token_flow(self, app: str, auth_token: str) -> CallsUser:
-        async with self._lock(app):
+        async with self._exclusive(app, LOGIN_PREFIX + _digest(f"token\0{auth_token}")):
             current = await self._store.get(app)
             if current is not None and hmac.compare_digest(
                 current.auth_token.encode(), auth_token.encode()
             ):
                 return current.user
             self._admit(app)
+            await self._check_room(app, current)
             if current is not None:
                 await self._end(current)
             return await self._open(app, auth_token)
@@ -190,6 +272,7 @@ class SessionService:
         device_id = secrets.token_hex(16)
         user = await self._gateway.open_session(auth_token, device_id)
         await self._store.put(Session(app, user, auth_token, device_id, self._clock()))
+        await self._publish(SessionEvent(app, Change.LOGGED_IN, user))
         return user
 
     async def _end(self, session: Session) -> None:
@@ -206,3 +289,4 @@ class SessionService:
                 )
         finally:
             await self._store.delete(session.app)
+        await self._publish(SessionEvent(session.app, Change.LOGGED_OUT, None))

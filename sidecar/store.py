@@ -1,4 +1,8 @@
-"""Where sessions live. One session per app; the port is small on purpose."""
+"""Where sessions live. One session per app; the port is small on purpose.
+
+Backends: this module's memory store, `store_sqlite` (one file, the default with a
+state path) and `store_redis` (shared by replicas). `bootstrap` picks one.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,10 @@ class SessionStore(Protocol):
         """Forget the app's session; a missing one is not an error."""
         ...
 
+    async def count(self) -> int:
+        """How many sessions are kept (for the configured cap)."""
+        ...
+
 
 class MemorySessionStore:
     """Sessions in process memory: lost on restart, for tests and ephemeral use."""
@@ -37,6 +45,9 @@ class MemorySessionStore:
 
     async def delete(self, app: str) -> None:
         self._sessions.pop(app, None)
+
+    async def count(self) -> int:
+        return len(self._sessions)
 
     def __repr__(self) -> str:
         return f"MemorySessionStore(apps={len(self._sessions)})"

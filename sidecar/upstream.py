@@ -1,6 +1,6 @@
-"""The CometChat adapter: the three calls the login flows make, over httpx.
+"""The CometChat adapter: the calls the login flows and the revocation check make, over httpx.
 
-Endpoint ids (R3, M1, M2) are those of the wire contract. Every failure becomes a
+Endpoint ids (R3, R5, M1, M2) are those of the wire contract. Every failure becomes a
 `SidecarError` whose reason is CometChat's own code, or one of the sidecar's
 `UPSTREAM_*` reasons when CometChat could not be reached or answered outside its
 envelope. Nothing CometChat says in free text is passed on: its messages may echo
@@ -51,6 +51,10 @@ class CometChatGateway(Protocol):
 
     async def close_session(self, auth_token: str, device_id: str) -> None:
         """M2: end the client session opened with the token."""
+        ...
+
+    async def check_auth_token(self, uid: str, auth_token: str, api_key: str) -> None:
+        """R5: raises when CometChat no longer knows the token (or refuses to say)."""
         ...
 
 
@@ -154,6 +158,11 @@ class CometChatClient:
     async def close_session(self, auth_token: str, device_id: str) -> None:
         headers = self._common_headers() | {"authToken": auth_token, "resource": device_id}
         await self._call("M2", "DELETE", f"{self._client}/me", headers, None)
+
+    async def check_auth_token(self, uid: str, auth_token: str, api_key: str) -> None:
+        headers = self._common_headers() | {"apikey": api_key}
+        url = f"{self._api}/users/{quote(uid, safe='')}/auth_tokens/{quote(auth_token, safe='')}"
+        await self._call("R5", "GET", url, headers, None)
 
     async def _call(
         self,

@@ -18,6 +18,7 @@ class FakeGateway:
         self.entered = asyncio.Event()
         self.cancelled = 0
         self.close_error: SidecarError | None = None
+        self.check_error: SidecarError | None = None
 
     async def _pause(self) -> None:
         self.entered.set()
@@ -42,3 +43,8 @@ class FakeGateway:
         self.calls.append("M2")
         if self.close_error is not None:
             raise self.close_error
+
+    async def check_auth_token(self, uid: str, auth_token: str, api_key: str) -> None:
+        self.calls.append(f"R5 {uid}")
+        if self.check_error is not None:
+            raise self.check_error

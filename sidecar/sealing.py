@@ -1,0 +1,140 @@
+"""Sessions at rest: encoded, then sealed with AES-GCM under the state key.
+
+A sealed session is `version (1 byte) | key id (8) | nonce (12) | ciphertext+tag`.
+The whole session is sealed, not only its auth token, and the app's name is the
+associated data, so a record cannot be read under another app's name. The key id
+is derived from the key with HMAC, so it names the key without revealing it; it is
+how rotation knows which records still carry the previous key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from typing import Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from sidecar.domain import CallsUser, Session, UserStatus
+from sidecar.errors import ConfigError
+from sidecar.secret import Secret
+
+_VERSION: Final = 1
+_KEY_ID_BYTES: Final = 8
+_NONCE_BYTES: Final = 12
+_HEADER: Final = 1 + _KEY_ID_BYTES + _NONCE_BYTES
+_AAD_PREFIX: Final = b"cometchat-sidecar/session/v1\x00"
+KEY_BYTES: Final = 32
+
+
+class StateKeyError(ConfigError):
+    """The state cannot be read with the configured keys; nothing was changed."""
+
+
+class SealedRecordError(Exception):
+    """A stored record is not one this sidecar can read (damaged, or another key)."""
+
+
+def parse_state_key(value: Secret, source: str) -> bytes:
+    """A 32-byte AES-256 key from its base64 text (e.g. `openssl rand -base64 32`)."""
+    text = value.reveal().strip()
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise ConfigError(
+            f"the state key from {source} must be {KEY_BYTES} bytes, base64-encoded "
+            "(for example the output of `openssl rand -base64 32`)"
+        )
+    return key
+
+
+def key_id(key: bytes) -> bytes:
+    return hmac.new(key, b"cometchat-sidecar state key id", hashlib.sha256).digest()[:_KEY_ID_BYTES]
+
+
+@dataclass(frozen=True, slots=True)
+class Unsealed:
+    session: Session
+    with_previous_key: bool
+
+
+class SessionSealer:
+    """Seals with the current key; opens with the current or the previous one."""
+
+    def __init__(self, key: bytes, previous: bytes | None = None) -> None:
+        self._current_id = key_id(key)
+        self._current = AESGCM(key)
+        self._keys = {self._current_id: self._current}
+        self._previous_id = key_id(previous) if previous is not None else None
+        if previous is not None and self._previous_id is not None:
+            self._keys.setdefault(self._previous_id, AESGCM(previous))
+
+    def seal(self, session: Session) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        body = self._current.encrypt(nonce, _encode(session), _aad(session.app))
+        return bytes([_VERSION]) + self._current_id + nonce + body
+
+    def open(self, app: str, record: bytes) -> Unsealed:
+        """The session in `record`; raises SealedRecordError when it cannot be read."""
+        if len(record) <= _HEADER or record[0] != _VERSION:
+            raise SealedRecordError("not a sealed session of a known version")
+        kid = record[1 : 1 + _KEY_ID_BYTES]
+        cipher = self._keys.get(kid)
+        if cipher is None:
+            raise SealedRecordError(
+                "sealed with a key that is neither the state key nor the previous one"
+            )
+        nonce = record[1 + _KEY_ID_BYTES : _HEADER]
+        try:
+            plain = cipher.decrypt(nonce, record[_HEADER:], _aad(app))
+        except InvalidTag:
+            raise SealedRecordError(
+                "does not decrypt (damaged, or sealed for another app)"
+            ) from None
+        return Unsealed(_decode(app, plain), kid != self._current_id)
+
+    def __repr__(self) -> str:
+        return f"SessionSealer(rotating={self._previous_id is not None})"
+
+
+def _aad(app: str) -> bytes:
+    return _AAD_PREFIX + app.encode("utf-8", "surrogatepass")
+
+
+def _encode(session: Session) -> bytes:
+    return json.dumps(
+        {
+            "uid": session.user.uid,
+            "name": session.user.name,
+            "avatar": session.user.avatar,
+            "status": session.user.status.value,
+            "auth_token": session.auth_token,
+            "device_id": session.device_id,
+            "created_at": session.created_at,
+        },
+        separators=(",", ":"),
+    ).encode("utf-8")
+
+
+def _decode(app: str, plain: bytes) -> Session:
+    try:
+        data = json.loads(plain)
+        user = CallsUser(
+            uid=str(data["uid"]),
+            name=str(data["name"]),
+            avatar=str(data["avatar"]),
+            status=UserStatus(data["status"]),
+        )
+        return Session(
+            app, user, str(data["auth_token"]), str(data["device_id"]), float(data["created_at"])
+        )
+    except (ValueError, KeyError, TypeError):
+        raise SealedRecordError("decrypts, but is not a session") from None

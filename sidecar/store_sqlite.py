@@ -1,0 +1,179 @@
+"""SQLite session store: one file in WAL mode, sealed sessions, blocking calls off the loop.
+
+Durability: every `put`/`delete` is one transaction committed with
+`synchronous=FULL` before it returns, so a crash (even SIGKILL) at any moment
+leaves each app's row either as it was or as it was written, never torn. A
+session is one row, so no two writes can mix.
+
+One process owns the file: an exclusive `flock` on `<file>.lock` refuses a second
+sidecar (two writers would defeat the per-app locks). The kernel drops the lock
+when the process dies, so a restart after SIGKILL takes it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Final, TypeVar
+
+import structlog
+
+from sidecar.domain import Session
+from sidecar.errors import ConfigError, fail
+from sidecar.sealing import SealedRecordError, SessionSealer, StateKeyError
+
+_log = structlog.get_logger("sidecar.store")
+_T = TypeVar("_T")
+_SCHEMA: Final = "CREATE TABLE IF NOT EXISTS sessions (app TEXT PRIMARY KEY, sealed BLOB NOT NULL)"
+FILE_MODE: Final = 0o600
+
+
+class SqliteSessionStore:
+    """Sessions in one SQLite file. Build it with `open`; `close` when done."""
+
+    def __init__(
+        self,
+        path: Path,
+        connection: sqlite3.Connection,
+        lock_fd: int,
+        sealer: SessionSealer,
+        executor: ThreadPoolExecutor,
+    ) -> None:
+        self._path = path
+        self._db = connection
+        self._lock_fd = lock_fd
+        self._sealer = sealer
+        # One thread: the connection is used by one thread at a time, writes are serial.
+        self._executor = executor
+
+    @classmethod
+    async def open(cls, path: Path, sealer: SessionSealer) -> SqliteSessionStore:
+        """Open (or create, mode 0600) the file; check every record opens; rotate keys."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        loop = asyncio.get_running_loop()
+        try:
+            connection, lock_fd = await loop.run_in_executor(executor, _connect, path)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        store = cls(path, connection, lock_fd, sealer, executor)
+        try:
+            rotated = await store._run(store._check_and_rotate)
+        except BaseException:
+            await store.close()
+            raise
+        if rotated:
+            _log.info("state_key_rotated", backend="sqlite", sessions=rotated)
+        return store
+
+    async def close(self) -> None:
+        await self._run(self._db.close)
+        self._executor.shutdown(wait=True)
+        os.close(self._lock_fd)
+
+    async def get(self, app: str) -> Session | None:
+        row = await self._run(
+            lambda: self._db.execute("SELECT sealed FROM sessions WHERE app = ?", (app,)).fetchone()
+        )
+        if row is None:
+            return None
+        try:
+            return self._sealer.open(app, bytes(row[0])).session
+        except SealedRecordError:
+            # Checked at start, so only damage after start gets here.
+            _log.error("state_record_unreadable", backend="sqlite", app=app)
+            raise fail("STATE_UNAVAILABLE") from None
+
+    async def put(self, session: Session) -> None:
+        sealed = self._sealer.seal(session)
+        await self._write(
+            "INSERT OR REPLACE INTO sessions (app, sealed) VALUES (?, ?)", (session.app, sealed)
+        )
+
+    async def delete(self, app: str) -> None:
+        await self._write("DELETE FROM sessions WHERE app = ?", (app,))
+
+    async def count(self) -> int:
+        row = await self._run(lambda: self._db.execute("SELECT count(*) FROM sessions").fetchone())
+        return int(row[0])
+
+    async def _write(self, sql: str, parameters: tuple[object, ...]) -> None:
+        def write() -> None:
+            with self._db:  # one transaction, committed (and synced) on exit
+                self._db.execute(sql, parameters)
+
+        try:
+            await self._run(write)
+        except sqlite3.Error as error:
+            _log.error("state_write_failed", backend="sqlite", error_type=type(error).__name__)
+            raise fail("STATE_UNAVAILABLE") from None
+
+    async def _run(self, call: Callable[[], _T]) -> _T:
+        # Shielded: a cancelled caller must not abandon a write half-way through the
+        # executor queue; the write completes and the caller's cancellation follows.
+        future = asyncio.get_running_loop().run_in_executor(self._executor, call)
+        return await asyncio.shield(future)
+
+    def _check_and_rotate(self) -> int:
+        """Every record must open with the configured keys, else nothing is changed."""
+        rows = self._db.execute("SELECT app, sealed FROM sessions").fetchall()
+        stale: list[tuple[bytes, str]] = []
+        for app, sealed in rows:
+            try:
+                opened = self._sealer.open(app, bytes(sealed))
+            except SealedRecordError as error:
+                raise StateKeyError(
+                    f"the state file {str(self._path)!r} holds a session (app {app!r}) that "
+                    f"cannot be read: {error}. Start with the key it was written with (as the "
+                    "state key, or as the previous key to rotate); the file was not changed"
+                ) from None
+            if opened.with_previous_key:
+                stale.append((self._sealer.seal(opened.session), app))
+        if stale:
+            with self._db:
+                self._db.executemany("UPDATE sessions SET sealed = ? WHERE app = ?", stale)
+        return len(stale)
+
+    def __repr__(self) -> str:
+        return f"SqliteSessionStore(path={str(self._path)!r})"
+
+
+def _connect(path: Path) -> tuple[sqlite3.Connection, int]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(lock_fd)
+        raise ConfigError(
+            f"the state file {str(path)!r} is in use by another sidecar process"
+        ) from None
+    try:
+        # Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the
+        # database file's mode.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        os.chmod(path, FILE_MODE)
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        connection.isolation_level = "DEFERRED"
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA busy_timeout=5000")
+            connection.execute(_SCHEMA)
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise ConfigError(
+                f"the state file {str(path)!r} is not a usable SQLite database "
+                f"({type(error).__name__}); it was not changed"
+            ) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(lock_fd)
+        raise
+    return connection, lock_fd
