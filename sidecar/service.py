@@ -250,10 +250,7 @@ class SessionService:
                 return current.user
             self._admit(app)
             await self._check_room(app, current)
-            if current is not None:
-                await self._end(current)
-            auth_token = await self._gateway.create_auth_token(uid, api_key)
-            return await self._open(app, auth_token)
+            return await self._switch(app, current, self._gateway.create_auth_token(uid, api_key))
 
     async def _token_flow(self, app: str, auth_token: str) -> CallsUser:
         async with self._exclusive(app, LOGIN_PREFIX + _digest(f"token\0{auth_token}")):
@@ -264,19 +261,43 @@ class SessionService:
                 return current.user
             self._admit(app)
             await self._check_room(app, current)
-            if current is not None:
-                await self._end(current)
-            return await self._open(app, auth_token)
+            return await self._switch(app, current, _ready(auth_token))
 
-    async def _open(self, app: str, auth_token: str) -> CallsUser:
-        device_id = secrets.token_hex(16)
-        user = await self._gateway.open_session(auth_token, device_id)
-        await self._store.put(Session(app, user, auth_token, device_id, self._clock()))
+    async def _switch(
+        self, app: str, current: Session | None, new_token: Coroutine[Any, Any, str]
+    ) -> CallsUser:
+        """Log the current user out upstream (as the SDK does), then log the new one in.
+
+        The stored session is *replaced* by the new one in one write, so a crash at
+        any moment leaves the old session or the new one, never a gap between them.
+        When the new login fails, the old session (already ended upstream) is dropped.
+        """
+        try:
+            if current is not None:
+                await self._close_upstream(current)
+            auth_token = await new_token
+            device_id = secrets.token_hex(16)
+            user = await self._gateway.open_session(auth_token, device_id)
+            await self._store.put(Session(app, user, auth_token, device_id, self._clock()))
+        except BaseException:
+            new_token.close()  # not awaited when the upstream logout was cancelled
+            if current is not None:
+                await self._forget(current)
+            raise
+        if current is not None:
+            await self._publish(SessionEvent(app, Change.LOGGED_OUT, None))
         await self._publish(SessionEvent(app, Change.LOGGED_IN, user))
         return user
 
     async def _end(self, session: Session) -> None:
         """Close the CometChat session, then forget it locally whatever the answer."""
+        try:
+            await self._close_upstream(session)
+        finally:
+            await self._forget(session)
+
+    async def _close_upstream(self, session: Session) -> None:
+        """M2; CometChat's refusal is logged, never raised (the SDK logs out regardless)."""
         try:
             await self._gateway.close_session(session.auth_token, session.device_id)
         except SidecarError as error:
@@ -287,6 +308,11 @@ class SessionService:
                     uid=session.user.uid,
                     reason=error.reason,
                 )
-        finally:
-            await self._store.delete(session.app)
+
+    async def _forget(self, session: Session) -> None:
+        await self._store.delete(session.app)
         await self._publish(SessionEvent(session.app, Change.LOGGED_OUT, None))
+
+
+async def _ready(value: str) -> str:
+    return value

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import os
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
@@ -40,6 +42,32 @@ def write_credentials(directory: Path, apps: Sequence[str]) -> dict[str, str]:
     return credentials
 
 
+def new_state_key() -> str:
+    """A fresh state key, as `openssl rand -base64 32` prints one."""
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def sidecar_settings(
+    emulator: Emulator,
+    credentials_dir: Path | None,
+    *,
+    held_key: str | None = "full",
+    **overrides: Any,
+) -> Settings:
+    """Settings for a sidecar in front of `emulator` (keys as in `live_stack`)."""
+    keys = {"full": emulator.config.full_access_key, "auth-only": emulator.config.auth_only_key}
+    settings = Settings(
+        listen="127.0.0.1:0",
+        app_id=emulator.config.app_id,
+        api_key=Secret(keys[held_key]) if held_key else None,
+        api_host=emulator.api_url,
+        client_host=emulator.client_url,
+        app_credentials_dir=credentials_dir,
+        http_listen="127.0.0.1:0",
+    )
+    return replace(settings, **overrides)
+
+
 @contextlib.asynccontextmanager
 async def live_stack(
     workdir: Path,
@@ -51,16 +79,8 @@ async def live_stack(
     """Emulator + sidecar. `held_key`: "full", "auth-only" or None (the sidecar holds none)."""
     async with Emulator() as emulator:
         credentials = write_credentials(workdir / "apps", apps) if apps else {}
-        keys = {"full": emulator.config.full_access_key, "auth-only": emulator.config.auth_only_key}
-        settings = Settings(
-            listen="127.0.0.1:0",
-            app_id=emulator.config.app_id,
-            api_key=Secret(keys[held_key]) if held_key else None,
-            api_host=emulator.api_url,
-            client_host=emulator.client_url,
-            app_credentials_dir=workdir / "apps" if apps else None,
-            http_listen="127.0.0.1:0",
+        settings = sidecar_settings(
+            emulator, workdir / "apps" if apps else None, held_key=held_key, **overrides
         )
-        settings = replace(settings, **overrides)
         async with running_sidecar(settings, grace=1.0) as sidecar:
             yield Stack(emulator, sidecar, settings, credentials)
