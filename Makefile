@@ -12,12 +12,12 @@ STAMP := $(VENV)/.installed
 BUF := tools/node_modules/.bin/buf
 GENERATED := clients/python/src/cometchat_sidecar/auth clients/go/authv1 clients/node/src/gen clients/java/src/generated
 
-.PHONY: run test venv tools deploy-tools lint generate check-generated pytest clean
+.PHONY: run test venv tools deploy-tools redis lint generate check-generated pytest clean
 
 run: venv
 	scripts/run-dev.sh
 
-test: venv tools deploy-tools lint check-generated pytest
+test: venv tools deploy-tools redis lint check-generated pytest
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ tools: $(BUF)
 # kustomize and helm for the manifest tests, built from the Go module proxy into deploy/.bin.
 deploy-tools:
 	deploy/tools.sh
+
+# A real redis-server for the Redis tests (installed with apt-get when missing).
+redis:
+	scripts/ensure-redis.sh
 
 lint: venv tools
 	$(VENV)/bin/ruff check .
@@ -56,7 +60,7 @@ check-generated: generate
 	fi
 
 # pytest exits 5 when it collects nothing; that is a failure here, not a pass.
-pytest: venv
+pytest: venv redis
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import httpx
 import pytest
 import structlog
-from cometchat_sidecar.auth.v1 import auth_pb2_grpc
+from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from sidecar.credentials import hash_credential
 from sidecar.errors import ConfigError
 from sidecar.logs import configure_logging
+from sidecar.secret import Secret
 from tests.integration.conftest import AppClient, fails
-from tests.stack import live_stack
+from tests.stack import live_stack, new_state_key
 
 
 @pytest.fixture
@@ -110,4 +113,57 @@ async def test_a_full_run_logs_no_secret(tmp_path: Path, captured_logs: io.Strin
     for secret in secrets:
         assert secret not in logs
         for text in seen_errors + reprs:
+            assert secret not in text
+
+
+async def test_a_run_with_persistent_state_logs_no_token_or_state_key(
+    tmp_path: Path, captured_logs: io.StringIO
+) -> None:
+    old_key, new_key = new_state_key(), new_state_key()
+    state: dict[str, Any] = {"state_path": tmp_path / "state.db", "revocation_check_seconds": 0.1}
+    errors: list[str] = []
+    async with live_stack(tmp_path, state_key=Secret(old_key), **state) as stack:
+        token = stack.emulator.mint_token("cometchat-uid-2")
+        async with grpc.aio.insecure_channel(stack.address) as channel:
+            stub = auth_pb2_grpc.AuthServiceStub(channel)
+            app_a = AppClient(stub, stack.metadata("app-a"))
+            watch = stub.WatchSession(auth_pb2.WatchSessionRequest(), metadata=app_a.metadata)
+            await watch.read()
+            await app_a.login_with_token(token)
+            stack.emulator.revoke_token("cometchat-uid-2", token)
+            async with asyncio.timeout(10):
+                while "session_revoked" not in captured_logs.getvalue():  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            await app_a.login("cometchat-uid-1")
+            watch.cancel()
+        reprs = [repr(stack.settings), repr(stack.sidecar.service)]
+    # A restart with the wrong key, and one that rotates.
+    for key, previous in ((new_key, None), (new_key, old_key)):
+        try:
+            async with live_stack(
+                tmp_path,
+                state_key=Secret(key),
+                state_previous_key=Secret(previous) if previous else None,
+                **state,
+            ):
+                pass
+        except ConfigError as error:
+            errors.append(str(error))
+    try:
+        async with live_stack(
+            tmp_path,
+            state_backend="redis",
+            redis_url=Secret("redis://:redis-password-123@127.0.0.1:1/0"),
+            state_key=Secret(new_key),
+        ):
+            pass
+    except ConfigError as error:
+        errors.append(str(error))
+
+    logs = captured_logs.getvalue()
+    assert "state_key_rotated" in logs  # the capture really holds the state lines
+    assert len(errors) == 2  # the wrong key, the unreachable Redis
+    for secret in (old_key, new_key, token, "redis-password-123"):
+        assert secret not in logs
+        for text in errors + reprs:
             assert secret not in text
