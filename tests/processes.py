@@ -92,4 +92,5 @@ def emulator_args(emulator: Emulator, credentials_dir: Path) -> list[str]:
         "--client-host", emulator.client_url,
         "--app-credentials-dir", str(credentials_dir),
         "--log-level", "info",
+        "--http-listen", "127.0.0.1:0",
     ]  # fmt: skip

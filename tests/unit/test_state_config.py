@@ -76,9 +76,13 @@ def test_state_keys_come_from_files_or_the_environment_and_stay_out_of_reprs(
             {"COMETCHAT_SIDECAR_STATE_KEY": KEY},
             "cannot read the key file",
         ),
-        ({"revocation_check_seconds": -1}, {}, "revocation_check_seconds must be at least 0"),
-        ({}, {"COMETCHAT_SIDECAR_MAX_SESSIONS": "many"}, "max_sessions must be a number"),
-        ({"max_apps": 0}, {}, "max_apps must be at least 1"),
+        (
+            {"revocation_check_seconds": -1},
+            {},
+            "revocation_check_seconds must be between 0 and 86400",
+        ),
+        ({}, {"COMETCHAT_SIDECAR_MAX_SESSIONS": "many"}, "max_sessions must be a whole number"),
+        ({"max_apps": 0}, {}, "max_apps must be between 1 and 1e\\+06"),
     ],
 )
 def test_bad_state_settings_are_refused_with_a_clear_message(
