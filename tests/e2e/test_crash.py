@@ -44,6 +44,10 @@ class Ledger:
         return {self.acked, *self.pending}
 
 
+def _operations(ledgers: dict[str, Ledger]) -> int:
+    return sum(ledger.operations for ledger in ledgers.values())
+
+
 async def _drive(app: AppClient, ledger: Ledger, rng: random.Random, stop: asyncio.Event) -> None:
     while not stop.is_set():
         target = None if ledger.acked is not None and rng.random() < 0.5 else rng.choice(UIDS)
@@ -92,40 +96,44 @@ async def test_sigkill_during_a_burst_leaves_every_app_old_or_new(tmp_path: Path
         args = [*emulator_args(emulator, tmp_path / "apps"), "--state-path", str(state)]
         for round_no in range(ROUNDS + 1):
             process = await SidecarProcess.start(tmp_path / f"sidecar-{round_no}.log", args, env)
-            async with grpc.aio.insecure_channel(process.address) as channel:
-                stub = auth_pb2_grpc.AuthServiceStub(channel)
-                apps = {
-                    app: AppClient(stub, (("authorization", f"Bearer {credential}"),))
-                    for app, credential in credentials.items()
-                }
-                # After a restart: every app's state is one it was told, or the one it asked for.
-                emulator.reset_counts()
-                for app, ledger in ledgers.items():
-                    user = await apps[app].whoami()
-                    seen = user.uid if user is not None else None
-                    assert seen in ledger.allowed(), (seed, round_no, app, seen, ledger)
-                    ledger.acked, ledger.pending = seen, []
-                assert emulator.request_count() == 0, seed
-                if round_no == ROUNDS:
-                    assert await process.stop() == 0
-                    break
+            try:
+                async with grpc.aio.insecure_channel(process.address) as channel:
+                    stub = auth_pb2_grpc.AuthServiceStub(channel)
+                    apps = {
+                        app: AppClient(stub, (("authorization", f"Bearer {credential}"),))
+                        for app, credential in credentials.items()
+                    }
+                    # After a restart each app has a state it was told, or the one it asked for.
+                    emulator.reset_counts()
+                    for app, ledger in ledgers.items():
+                        user = await apps[app].whoami()
+                        seen = user.uid if user is not None else None
+                        assert seen in ledger.allowed(), (seed, round_no, app, seen, ledger)
+                        ledger.acked, ledger.pending = seen, []
+                    assert emulator.request_count() == 0, seed
+                    if round_no == ROUNDS:
+                        assert await process.stop() == 0
+                        break
 
-                stop = asyncio.Event()
-                drivers = [
-                    asyncio.ensure_future(_drive(apps[app], ledgers[app], rng, stop))
-                    for app in APPS
-                ]
-                done_before = sum(ledger.operations for ledger in ledgers.values())
-                async with asyncio.timeout(30):
-                    while sum(ledger.operations for ledger in ledgers.values()) < done_before + 20:  # noqa: ASYNC110
-                        await asyncio.sleep(0.01)
-                await asyncio.sleep(rng.uniform(0.0, 0.3))
-                await process.kill()
-                stop.set()
-                await asyncio.gather(*drivers)
-            assert await _tokens_agree_with_users(emulator, state, key) >= 0
+                    stop = asyncio.Event()
+                    drivers = [
+                        asyncio.ensure_future(_drive(apps[app], ledgers[app], rng, stop))
+                        for app in APPS
+                    ]
+                    done_before = _operations(ledgers)
+                    async with asyncio.timeout(30):
+                        while _operations(ledgers) < done_before + 20:  # noqa: ASYNC110
+                            await asyncio.sleep(0.01)
+                    await asyncio.sleep(rng.uniform(0.0, 0.3))
+                    await process.kill()
+                    stop.set()
+                    await asyncio.gather(*drivers)
+            finally:
+                await process.kill()  # no-op after a stop or kill; ends it when a check failed
+            # Each stored session opens with the key, and R5 confirms its token is its user's.
+            await _tokens_agree_with_users(emulator, state, key)
 
-        assert sum(ledger.operations for ledger in ledgers.values()) >= 20 * ROUNDS
+        assert _operations(ledgers) >= 20 * ROUNDS
         # The file ends consistent too: every stored session's token is its user's.
         stored = await _tokens_agree_with_users(emulator, state, key)
         assert stored == sum(1 for ledger in ledgers.values() if ledger.acked is not None)
