@@ -56,6 +56,7 @@ async def run(total: int, app_count: int, backend: str) -> dict[str, object]:
             env = {
                 "COMETCHAT_API_KEY": emulator.config.full_access_key,
                 "COMETCHAT_SIDECAR_REVOCATION_CHECK_SECONDS": "0",
+                "COMETCHAT_SIDECAR_LOGIN_RATE_PER_SECOND": "0",
             }
             args = emulator_args(emulator, root / "apps")
             if backend == "sqlite":

@@ -163,13 +163,11 @@ class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
         method: str = details.method
         if handler is None or not method.startswith(PROTECTED_PREFIX):
             return handler
-        if handler.unary_unary is None:
-            raise TypeError(f"AuthService methods are unary; {method} is not")
-        inner: Any = handler.unary_unary
         metadata: Metadata = tuple(details.invocation_metadata or ())
         authenticator, metrics = self._authenticator, self._metrics
 
-        async def unary_unary(request: Any, context: _Context) -> Any:
+        async def bind(request: Any, context: _Context) -> None:
+            """Set `current_app` for the call, or refuse it (always raises then)."""
             try:
                 identity = authenticator.identify(metadata, context)
             except SidecarError as error:
@@ -177,6 +175,26 @@ class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
             if request is _UNDECODABLE:
                 await _refuse(context, metrics, method, identity, fail("ERROR_MALFORMED_REQUEST"))
             current_app.set(identity)
+
+        if handler.unary_stream is not None:  # WatchSession
+            inner_stream: Any = handler.unary_stream
+
+            async def unary_stream(request: Any, context: _Context) -> Any:
+                await bind(request, context)
+                async for item in inner_stream(request, context):
+                    yield item
+
+            return grpc.unary_stream_rpc_method_handler(
+                unary_stream,
+                request_deserializer=_tolerant(handler.request_deserializer),
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_unary is None:
+            raise TypeError(f"no identity binding for the streaming shape of {method}")
+        inner: Any = handler.unary_unary
+
+        async def unary_unary(request: Any, context: _Context) -> Any:
+            await bind(request, context)
             return await inner(request, context)
 
         return grpc.unary_unary_rpc_method_handler(

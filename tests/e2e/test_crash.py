@@ -92,6 +92,8 @@ async def test_sigkill_during_a_burst_leaves_every_app_old_or_new(tmp_path: Path
             "COMETCHAT_API_KEY": emulator.config.full_access_key,
             "COMETCHAT_SIDECAR_STATE_KEY": key,
             "COMETCHAT_SIDECAR_REVOCATION_CHECK_SECONDS": "0",
+            # The burst is the point here, not the per-app login rate limit.
+            "COMETCHAT_SIDECAR_LOGIN_RATE_PER_SECOND": "0",
         }
         args = [*emulator_args(emulator, tmp_path / "apps"), "--state-path", str(state)]
         for round_no in range(ROUNDS + 1):
