@@ -1,5 +1,9 @@
 """The reliability scenario: concurrent calls from several apps while the emulator injects
-each fault kind in turn, with the recovery after each one measured.
+each fault kind in turn, with the recovery after each one measured; then the sidecar is
+killed with SIGKILL under the same load and restarted on its state file.
+
+The sidecar is a real process (`python -m sidecar serve` with SQLite state); the emulator
+runs in this process, so it outlives the sidecar and counts every upstream request.
 
 Used by the reliability test (which asserts on the result) and by `bench/reliability.py`
 (which prints the figures the README reports).
@@ -18,9 +22,11 @@ from typing import Any
 import grpc
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
+from sidecar.emulator import Emulator
 from sidecar.emulator.faults import FaultPolicy
 from tests.grpc_helpers import DETAILS_KEY, failure_of
-from tests.stack import Stack, live_stack
+from tests.processes import SidecarProcess, emulator_args
+from tests.stack import new_state_key, write_credentials
 
 APPS = ("app-a", "app-b", "app-c")
 WORKERS_PER_APP = 2
@@ -34,8 +40,18 @@ PHASES: tuple[tuple[str, FaultPolicy], ...] = (
     ("20% hangs", FaultPolicy(hang_rate=0.2)),
     ("outage: every connection reset", FaultPolicy(reset_rate=1.0)),
 )
+KILL_PHASE = "sidecar SIGKILL + restart"
 # A client-side deadline expiry: the sidecar did not answer in time with its own reason.
 LATE = "NO_ANSWER_BEFORE_DEADLINE"
+# What a caller's gRPC library answers while no sidecar process listens: UNAVAILABLE with
+# no rich status (the README documents it beside the error table; a retry helps).
+SIDECAR_UNREACHABLE = "TRANSPORT_UNAVAILABLE"
+# Reconnect quickly once the restarted sidecar listens again (gRPC's default waits 1 s+).
+CHANNEL_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 50),
+    ("grpc.min_reconnect_backoff_ms", 50),
+    ("grpc.max_reconnect_backoff_ms", 250),
+)
 
 
 @dataclass
@@ -55,6 +71,10 @@ class Outcome:
     recovery_seconds: dict[str, float] = field(default_factory=dict)
     crossed: list[Call] = field(default_factory=list)
     final_users: dict[str, str | None] = field(default_factory=dict)
+    # After a SIGKILL with no call in flight and a restart: each app's user, and the
+    # upstream requests those GetLoggedInUser calls caused.
+    users_after_restart: dict[str, str | None] = field(default_factory=dict)
+    upstream_for_restart_check: int = -1
 
     def reasons(self, phase: str | None = None) -> Counter[str]:
         return Counter(c.reason for c in self.calls if phase is None or c.phase == phase)
@@ -65,11 +85,11 @@ def own_uid(app: str) -> str:
 
 
 class _App:
-    def __init__(self, stack: Stack, channel: grpc.aio.Channel, app: str) -> None:
+    def __init__(self, channel: grpc.aio.Channel, app: str, credential: str) -> None:
         self.name = app
         self.uid = own_uid(app)
         self._stub = auth_pb2_grpc.AuthServiceStub(channel)
-        self._metadata = stack.metadata(app)
+        self._metadata = (("authorization", f"Bearer {credential}"),)
 
     async def call(self, phase: str, method: str) -> Call:
         calls: dict[str, Callable[[], Awaitable[Any]]] = {
@@ -95,8 +115,12 @@ class _App:
             if method != "Logout" and answer.HasField("user"):
                 user = answer.user.uid
         except grpc.aio.AioRpcError as error:
-            has_details = DETAILS_KEY in dict(error.trailing_metadata() or ())
-            reason = failure_of(error).reason if has_details else LATE
+            if DETAILS_KEY in dict(error.trailing_metadata() or ()):
+                reason = failure_of(error).reason
+            elif error.code() == grpc.StatusCode.UNAVAILABLE:
+                reason = SIDECAR_UNREACHABLE
+            else:
+                reason = LATE
         return Call(phase, self.name, method, reason, time.monotonic() - started, user)
 
 
@@ -131,24 +155,91 @@ async def _recover(apps: list[_App], phase: str, outcome: Outcome, limit: float)
     return time.monotonic() - started
 
 
+class _Sidecar:
+    """The sidecar process, restarted on the same port and state file after a SIGKILL."""
+
+    def __init__(self, workdir: Path, emulator: Emulator) -> None:
+        self._workdir = workdir
+        self._args = [
+            *emulator_args(emulator, workdir / "apps"),
+            "--state-path", str(workdir / "state.db"),
+        ]  # fmt: skip
+        # The per-app login rate limit is off: this load is about upstream faults, and each
+        # app logs in far more often than the limit's default allows. Revocation checks are
+        # off so that the upstream requests counted are those the calls caused.
+        self._env = {
+            "COMETCHAT_API_KEY": emulator.config.full_access_key,
+            "COMETCHAT_SIDECAR_STATE_KEY": new_state_key(),
+            "COMETCHAT_SIDECAR_LOGIN_RATE_PER_SECOND": "0",
+            "COMETCHAT_SIDECAR_REVOCATION_CHECK_SECONDS": "0",
+        }
+        self._process: SidecarProcess | None = None
+        self.address = ""
+        self.starts = 0
+
+    async def start(self) -> None:
+        listen = ["--listen", self.address] if self.address else []
+        self.starts += 1
+        log = self._workdir / f"sidecar-{self.starts}.log"
+        self._process = await SidecarProcess.start(log, [*self._args, *listen], self._env)
+        self.address = self._process.address
+
+    async def kill_and_restart(self) -> None:
+        assert self._process is not None
+        await self._process.kill()
+        await self.start()
+
+    async def stop(self) -> None:
+        if self._process is not None:
+            await self._process.stop()
+
+
+async def _kill_under_load(
+    apps: list[_App], sidecar: _Sidecar, seconds: float, outcome: Outcome
+) -> None:
+    load = asyncio.create_task(_load(apps, KILL_PHASE, seconds, outcome))
+    await asyncio.sleep(seconds / 3)
+    await sidecar.kill_and_restart()
+    await load
+
+
 async def run(workdir: Path, phase_seconds: float = 2.0, recovery_limit: float = 15.0) -> Outcome:
     outcome = Outcome()
-    # The per-app login rate limit is off: this load is about upstream faults, and each
-    # app logs in far more often than the limit's default allows.
-    async with live_stack(workdir, APPS, login_rate_per_second=0) as stack:
-        async with grpc.aio.insecure_channel(stack.address) as channel:
-            apps = [_App(stack, channel, name) for name in APPS]
-            for phase, policy in PHASES:
-                stack.emulator.set_fault_policy(policy)
-                await _load(apps, phase, phase_seconds, outcome)
-                stack.emulator.clear_faults()
-                outcome.recovery_seconds[phase] = await _recover(
-                    apps, phase, outcome, recovery_limit
+    async with Emulator() as emulator:
+        credentials = write_credentials(workdir / "apps", APPS)
+        sidecar = _Sidecar(workdir, emulator)
+        await sidecar.start()
+        counted = 0
+        try:
+            async with grpc.aio.insecure_channel(sidecar.address, options=CHANNEL_OPTIONS) as ch:
+                apps = [_App(ch, name, credentials[name]) for name in APPS]
+                for phase, policy in PHASES:
+                    emulator.set_fault_policy(policy)
+                    await _load(apps, phase, phase_seconds, outcome)
+                    emulator.clear_faults()
+                    outcome.recovery_seconds[phase] = await _recover(
+                        apps, phase, outcome, recovery_limit
+                    )
+                await _kill_under_load(apps, sidecar, phase_seconds, outcome)
+                outcome.recovery_seconds[KILL_PHASE] = await _recover(
+                    apps, KILL_PHASE, outcome, recovery_limit
                 )
-            for app in apps:
-                whoami = await app.call("final", "GetLoggedInUser")
-                outcome.final_users[app.name] = whoami.user
-        outcome.upstream_requests = stack.emulator.request_count()
+                # Every app is logged in now (the recovery ends with each one's Login OK).
+                # Kill again with nothing in flight: after the restart each app must see its
+                # user from the state file alone.
+                counted = emulator.request_count()
+                emulator.reset_counts()
+                await sidecar.kill_and_restart()
+                for app in apps:
+                    whoami = await app.call("after restart", "GetLoggedInUser")
+                    outcome.users_after_restart[app.name] = whoami.user
+                outcome.upstream_for_restart_check = emulator.request_count()
+                for app in apps:
+                    whoami = await app.call("final", "GetLoggedInUser")
+                    outcome.final_users[app.name] = whoami.user
+        finally:
+            await sidecar.stop()
+        outcome.upstream_requests = counted + emulator.request_count()
     return outcome
 
 
@@ -158,7 +249,7 @@ def report(outcome: Outcome) -> str:
         "| phase | calls | outcomes by reason | slowest call | recovery |",
         "|---|---|---|---|---|",
     ]
-    for phase, _ in PHASES:
+    for phase in [name for name, _ in PHASES] + [KILL_PHASE]:
         calls = [c for c in outcome.calls if c.phase == phase]
         reasons = ", ".join(f"{r} {n}" for r, n in outcome.reasons(phase).most_common())
         slowest = max(c.seconds for c in calls)
@@ -171,5 +262,10 @@ def report(outcome: Outcome) -> str:
         f"{total} calls in all (recovery probes included), {writes} of them Login or Logout; "
         f"{outcome.upstream_requests} upstream requests: {outcome.upstream_requests / total:.2f} "
         f"per call, {outcome.upstream_requests / writes:.2f} per Login or Logout."
+    )
+    restored = sum(1 for app in APPS if outcome.users_after_restart.get(app) == own_uid(app))
+    lines.append(
+        f"After a SIGKILL with every app logged in and a restart: {restored} of {len(APPS)} "
+        f"apps saw their own user, with {outcome.upstream_for_restart_check} upstream requests."
     )
     return "\n".join(lines)
