@@ -199,6 +199,12 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--api-port", type=int, default=0)
     emulator.add_argument("--client-port", type=int, default=0)
     emulator.add_argument("--app-id", default="emulator-app")
+    emulator.add_argument(
+        "--extra-users",
+        type=int,
+        default=0,
+        help="also create users user-0 ... user-(N-1) (for benchmarks)",
+    )
     faults = emulator.add_argument_group(
         "standing faults",
         "Applied to every request (to --fault-routes, default all) until changed at run time "
@@ -316,7 +322,11 @@ def _emulator(args: argparse.Namespace) -> int:
     from sidecar.emulator.codes import ApiError
 
     config = EmulatorConfig(
-        app_id=args.app_id, host=args.host, api_port=args.api_port, client_port=args.client_port
+        app_id=args.app_id,
+        host=args.host,
+        api_port=args.api_port,
+        client_port=args.client_port,
+        extra_users=args.extra_users,
     )
     try:
         policy = policy_from_json(

@@ -15,3 +15,5 @@ class EmulatorConfig:
     host: str = "127.0.0.1"
     api_port: int = 0
     client_port: int = 0
+    # Users `user-0` ... `user-{N-1}` beside the five sample users (for benchmarks).
+    extra_users: int = 0

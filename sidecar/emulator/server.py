@@ -43,7 +43,7 @@ class Emulator:
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self._config = config or EmulatorConfig()
-        self._state = EmulatorState()
+        self._state = EmulatorState(extra_users=self._config.extra_users)
         self._counter = RequestCounter()
         self._faults = FaultPlan()
         self._app = Application(self._config, self._state, self._counter, self._faults)

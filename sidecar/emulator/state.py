@@ -86,7 +86,7 @@ def normalize_uid(uid: str) -> str:
 class EmulatorState:
     """Users, their tokens (oldest first) and the device sessions opened with those tokens."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, *, extra_users: int = 0) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         now = int(clock())
@@ -95,6 +95,11 @@ class EmulatorState:
             uid = f"cometchat-uid-{n}"
             avatar = f"https://assets.cometchat.io/sampleapp/v2/users/{uid}.webp"
             self._users[uid] = User(uid=uid, name=name, avatar=avatar, created_at=now)
+        # Benchmarks need many distinct users, so that every Login does real work.
+        for n in range(extra_users):
+            self._users[f"user-{n}"] = User(
+                uid=f"user-{n}", name=f"User {n}", avatar="", created_at=now
+            )
         self._tokens_by_user: dict[str, OrderedDict[str, AuthToken]] = {
             uid: OrderedDict() for uid in self._users
         }

@@ -211,3 +211,12 @@ def test_request_counter_counts_by_route() -> None:
     assert counter.snapshot()["other"] == 1
     counter.reset()
     assert counter.count() == 0
+
+
+def test_extra_users_for_benchmarks() -> None:
+    state = EmulatorState(extra_users=3)
+
+    assert state.get_user("user-2")["name"] == "User 2"
+    assert state.issue_token("user-0", force=False).uid == "user-0"
+    with pytest.raises(ApiError):
+        state.get_user("user-3")
