@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 BUF := tools/node_modules/.bin/buf
 GENERATED := clients/python/src/cometchat_sidecar/auth clients/go/authv1 clients/node/src/gen clients/java/src/generated
 
-.PHONY: run test venv tools deploy-tools redis lint generate check-generated pytest clean
+.PHONY: run test venv tools deploy-tools redis lint generate check-generated pytest bench clean
 
 run: venv
 	scripts/run-dev.sh
@@ -63,5 +63,11 @@ check-generated: generate
 pytest: venv redis
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
+# Benchmarks: not part of `make test`; figures go to bench/results and the README.
+bench: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	scripts/ensure-ghz.sh
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target deploy/.bin
+	rm -rf $(VENV) tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target deploy/.bin bench/.bin
