@@ -10,6 +10,7 @@ bench/results/latest.json, bench/results/latest.md and bench/results/plot.png.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import datetime
 import json
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,11 +95,15 @@ def wait_for_line(log: Path, predicate: Any, timeout: float = 30.0) -> dict[str,
     )
 
 
-def emulator(workdir: Path, extra_users: int = 0) -> tuple[Any, dict[str, Any]]:
-    log = workdir / "emulator.log"
-    ctx = process(
-        [sys.executable, "-m", "sidecar", "emulator", "--extra-users", str(extra_users)], log=log
-    )
+def emulator(
+    workdir: Path, extra_users: int = 0, latency_ms: int = 0, name: str = "emulator"
+) -> tuple[Any, dict[str, Any]]:
+    log = workdir / f"{name}.log"
+    args = [sys.executable, "-m", "sidecar", "emulator", "--extra-users", str(extra_users)]
+    if latency_ms:
+        # The two calls of a login; M2 (logging out the app's previous user) gets none.
+        args += ["--latency-ms", str(latency_ms), "--fault-routes", "R3,M1"]
+    ctx = process(args, log=log)
     proc = ctx.__enter__()
     description = wait_for_line(log, lambda r: "api_url" in r)
     return ctx, description | {"pid": proc.pid}
@@ -114,7 +120,11 @@ def write_credentials(directory: Path, concurrencies: Sequence[int]) -> None:
 
 
 def sidecar_command() -> list[str]:
-    return [sys.executable, "-m", "sidecar", "serve", "--listen", "127.0.0.1:0"]
+    return [
+        sys.executable, "-m", "sidecar", "serve",
+        "--listen", "127.0.0.1:0",
+        "--http-listen", "127.0.0.1:0",
+    ]  # fmt: skip
 
 
 def sidecar_env(description: dict[str, Any], credentials: Path) -> dict[str, str]:
@@ -150,6 +160,7 @@ def ghz(
     data: str = "{}",
     metadata: str = "{}",
     target: str,
+    skip_first: int = 0,
 ) -> LoadPoint:
     command = [
         str(GHZ),
@@ -164,6 +175,7 @@ def ghz(
         "--timeout", "20s",
         "--data", data,
         "--metadata", metadata,
+        "--skipFirst", str(skip_first),
         "--format", "json",
         address,
     ]  # fmt: skip
@@ -266,6 +278,213 @@ def start_up(workdir: Path, description: dict[str, Any], runs: int) -> dict[str,
     }
 
 
+LOGIN_LATENCY_MS = 50
+# Two sequential calls of 50 ms: one login takes 100 ms at best.
+LOGIN_IDEAL_SECONDS = 2 * LOGIN_LATENCY_MS / 1000
+
+
+def logins(
+    workdir: Path,
+    description: dict[str, Any],
+    concurrencies: Sequence[int],
+    seconds: float,
+    profile_at: int | None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Login at each concurrency, every worker its own app and every call a new user."""
+    credentials = workdir / "login-apps"
+    write_credentials(credentials, concurrencies)
+    rows: list[dict[str, Any]] = []
+    profile: dict[str, Any] | None = None
+    for c in concurrencies:
+        # A fresh sidecar per point: ghz numbers requests from 0 in every run, so an app
+        # must not still hold the user a new request names (that would be answered cached).
+        log = workdir / f"sidecar-login-{c}.log"
+        with process(sidecar_command(), env=sidecar_env(description, credentials), log=log) as proc:
+            address = serving_address(log)
+            sampler = CpuSampler(proc.pid)
+            spy = start_profile(proc.pid, seconds, workdir) if c == profile_at else None
+            point = ghz(
+                address, "Login", c, seconds,
+                data='{"uid": "user-{{.RequestNumber}}"}',
+                metadata='{"authorization": "Bearer worker-{{.WorkerID}}"}',
+                target="sidecar", skip_first=c,
+            )  # fmt: skip
+            cpu = sampler.share()
+            if spy is not None:
+                profile = finish_profile(spy)
+        ideal = c / LOGIN_IDEAL_SECONDS
+        row = asdict(point) | {
+            "ideal_rps": round(ideal, 1),
+            "efficiency": round(point.rps / ideal, 3),
+            "sidecar_cpu_share": round(cpu, 2),
+        }
+        print(row, flush=True)
+        rows.append(row)
+    return rows, profile
+
+
+class CpuSampler:
+    """The share of one core a process used since this object was made."""
+
+    def __init__(self, pid: int) -> None:
+        self._pid = pid
+        self._start = (self._ticks(), time.monotonic())
+
+    def _ticks(self) -> int:
+        fields = Path(f"/proc/{self._pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def share(self) -> float:
+        ticks, started = self._start
+        used = (self._ticks() - ticks) / os.sysconf("SC_CLK_TCK")
+        return used / (time.monotonic() - started)
+
+
+def start_profile(pid: int, seconds: float, workdir: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    out = workdir / "profile.txt"
+    spy = subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
+         "--duration", str(max(1, int(seconds) - 1)), "--format", "raw", "--output", str(out),
+         "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return spy, out
+
+
+def finish_profile(spy: tuple[subprocess.Popen[bytes], Path]) -> dict[str, Any] | None:
+    """Where the CPU went: the share of samples by the package of the running frame
+    (self time), and the running frames with the most samples."""
+    proc, out = spy
+    proc.wait(timeout=60)
+    if not out.exists():
+        return None
+    by_package: dict[str, int] = {}
+    by_leaf: dict[str, int] = {}
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        leaf = stack.split(";")[-1]
+        package = _package(leaf)
+        by_package[package] = by_package.get(package, 0) + n
+        by_leaf[leaf] = by_leaf.get(leaf, 0) + n
+    if not total:
+        return None
+
+    def top(counts: dict[str, int], k: int) -> list[tuple[str, float]]:
+        ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)[:k]
+        return [(name, round(n / total, 3)) for name, n in ranked]
+
+    return {"samples": total, "by_package": top(by_package, 12), "by_leaf": top(by_leaf, 12)}
+
+
+def _package(frame: str) -> str:
+    """`function (package/module.py:line)`, as py-spy names frames -> the package."""
+    path = frame[frame.rfind("(") + 1 :].rsplit(":", 1)[0]
+    if path.startswith("<frozen "):
+        return path.removeprefix("<frozen ").split(".")[0].rstrip(">")
+    return path.split("/", 1)[0].removesuffix(".py") or "?"
+
+
+def hop_cost(workdir: Path, description: dict[str, Any], rounds: int) -> dict[str, Any]:
+    """Login through the sidecar against the same two upstream calls made with httpx.
+
+    One asyncio caller using the same HTTP stack the sidecar uses (httpx.AsyncClient),
+    alternating the two paths each round so drift hits both alike. Only the login is
+    timed; the logout after it (so that the next login does R3 + M1 again) is not.
+    """
+    from cometchat_sidecar import AsyncSidecarClient
+
+    credentials = workdir / "apps"
+    write_credentials(credentials, [])
+    log = workdir / "sidecar-hop.log"
+    api = description["api_url"] + "/v3.0"
+    client_api = description["client_url"] + "/v3.0"
+    key = {"apikey": description["full_access_key"], "appId": description["app_id"]}
+    via_sidecar: list[float] = []
+    direct: list[float] = []
+
+    async def measure(address: str) -> None:
+        async with (
+            AsyncSidecarClient(address, credential=BENCH_CREDENTIAL) as sidecar,
+            httpx.AsyncClient() as http,
+        ):
+            await sidecar.wait_until_ready(timeout=10)
+            for n in range(rounds):
+                uid = f"user-{n}"
+                started = time.perf_counter()
+                await sidecar.login(uid)
+                via_sidecar.append(time.perf_counter() - started)
+                await sidecar.logout()
+
+                started = time.perf_counter()
+                answer = await http.post(f"{api}/users/{uid}/auth_tokens", headers=key, json={})
+                me = {"authToken": answer.json()["data"]["authToken"], "appId": key["appId"]}
+                body = {"platform": "bench", "deviceId": f"bench-{n}"}
+                (await http.put(f"{client_api}/me", headers=me, json=body)).raise_for_status()
+                direct.append(time.perf_counter() - started)
+                (await http.delete(f"{client_api}/me", headers=me)).raise_for_status()
+
+    with process(sidecar_command(), env=sidecar_env(description, credentials), log=log):
+        asyncio.run(measure(serving_address(log)))
+    p50_sidecar = statistics.median(via_sidecar) * 1000
+    p50_direct = statistics.median(direct) * 1000
+    return {
+        "rounds": rounds,
+        "sidecar_login_p50_ms": round(p50_sidecar, 3),
+        "direct_httpx_p50_ms": round(p50_direct, 3),
+        "extra_hop_p50_ms": round(p50_sidecar - p50_direct, 3),
+    }
+
+
+def memory_cycles(
+    workdir: Path, description: dict[str, Any], cycles: int, apps: int
+) -> dict[str, Any]:
+    """RSS of the sidecar over many login/logout cycles spread over several apps."""
+    from cometchat_sidecar import AsyncSidecarClient
+
+    concurrencies = [apps]
+    credentials = workdir / "memory-apps"
+    write_credentials(credentials, concurrencies)
+    names = [f"g{i}c{i % min(apps, GHZ_CONNECTIONS)}" for i in range(apps)]
+    log = workdir / "sidecar-memory.log"
+    samples: list[tuple[int, float]] = []
+    with process(sidecar_command(), env=sidecar_env(description, credentials), log=log) as proc:
+        address = serving_address(log)
+
+        async def drive() -> None:
+            per_app = cycles // apps
+            done = 0
+
+            async def app(name: str, index: int) -> None:
+                nonlocal done
+                async with AsyncSidecarClient(address, credential=f"worker-{name}") as client:
+                    for n in range(per_app):
+                        await client.login(f"cometchat-uid-{1 + (n + index) % 5}")
+                        await client.logout()
+                        done += 1
+                        if done % (cycles // 20) == 0:
+                            samples.append((done, rss_mib(proc.pid)))
+
+            samples.append((0, rss_mib(proc.pid)))
+            await asyncio.gather(*(app(name, i) for i, name in enumerate(names)))
+
+        asyncio.run(drive())
+    first_tenth = [rss for n, rss in samples if n <= cycles // 10]
+    return {
+        "cycles": cycles,
+        "apps": apps,
+        "rss_mib_start": samples[0][1],
+        "rss_mib_after_first_tenth": max(first_tenth),
+        "rss_mib_end": samples[-1][1],
+        "rss_mib_max": max(rss for _, rss in samples),
+        "samples": samples,
+    }
+
+
 # Report -------------------------------------------------------------------------
 
 
@@ -340,6 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         subprocess.run(["bash", str(ROOT / "scripts" / "ensure-ghz.sh")], check=True)
     seconds = 1.0 if args.quick else 4.0
     concurrencies = [1, 4, 16, 64, 256] if not args.quick else [1, 16]
+    login_concurrencies = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] if not args.quick else [1, 64]
     RESULTS.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -353,8 +573,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["get_logged_in_user"] = [asdict(p) for p in points]
             report["get_logged_in_user_vs_floor"] = ratios(points)
             report["start_up"] = start_up(workdir, description, 3 if args.quick else 10)
+            report["memory"] = memory_cycles(
+                workdir, description, 2_000 if args.quick else 100_000, apps=16
+            )
         finally:
             ctx.__exit__(None, None, None)
+        slow_ctx, slow = emulator(
+            workdir, extra_users=100_000, latency_ms=LOGIN_LATENCY_MS, name="emulator-50ms"
+        )
+        try:
+            report["login"], report["login_profile"] = logins(
+                workdir, slow, login_concurrencies, seconds, profile_at=login_concurrencies[-1]
+            )
+            report["login_hop_cost"] = hop_cost(workdir, slow, 20 if args.quick else 100)
+        finally:
+            slow_ctx.__exit__(None, None, None)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(points, RESULTS / "plot.png")
     print(json.dumps(report, indent=2))
