@@ -39,12 +39,6 @@ if TYPE_CHECKING:
 
 _log = structlog.get_logger("sidecar")
 
-# httpx allows 100 connections but keeps only 20 of them open when idle, so under load
-# most requests would open (and close) a TCP + TLS connection to CometChat. Keep all 100.
-# Not more: httpcore scans every pooled connection for each request (see bench/), so a
-# larger pool costs CPU on every call.
-UPSTREAM_POOL = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-
 
 @dataclass(frozen=True)
 class RunningSidecar:
@@ -196,7 +190,6 @@ async def running_sidecar(
             httpx.AsyncClient(
                 timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
                 headers={"User-Agent": f"cometchat-auth-sidecar/{__version__}"},
-                limits=UPSTREAM_POOL,
             )
         )
         listeners: Listeners | None = None
