@@ -32,6 +32,8 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from bench import memory_cycles
+
 ROOT = Path(__file__).resolve().parents[1]
 GHZ = ROOT / "bench" / ".bin" / "ghz"
 RESULTS = ROOT / "bench" / "results"
@@ -450,52 +452,6 @@ def hop_cost(workdir: Path, description: dict[str, Any], rounds: int) -> dict[st
     }
 
 
-def memory_cycles(
-    workdir: Path, description: dict[str, Any], cycles: int, apps: int
-) -> dict[str, Any]:
-    """RSS of the sidecar over many login/logout cycles spread over several apps."""
-    from cometchat_sidecar import AsyncSidecarClient
-
-    concurrencies = [apps]
-    credentials = workdir / "memory-apps"
-    write_credentials(credentials, concurrencies)
-    names = [f"g{i}c{i % min(apps, GHZ_CONNECTIONS)}" for i in range(apps)]
-    log = workdir / "sidecar-memory.log"
-    samples: list[tuple[int, float]] = []
-    env = sidecar_env(description, credentials) | UNLIMITED_LOGINS
-    with process(sidecar_command(), env=env, log=log) as proc:
-        address = serving_address(log)
-
-        async def drive() -> None:
-            per_app = cycles // apps
-            done = 0
-
-            async def app(name: str, index: int) -> None:
-                nonlocal done
-                async with AsyncSidecarClient(address, credential=f"worker-{name}") as client:
-                    for n in range(per_app):
-                        await client.login(f"cometchat-uid-{1 + (n + index) % 5}")
-                        await client.logout()
-                        done += 1
-                        if done % (cycles // 20) == 0:
-                            samples.append((done, rss_mib(proc.pid)))
-
-            samples.append((0, rss_mib(proc.pid)))
-            await asyncio.gather(*(app(name, i) for i, name in enumerate(names)))
-
-        asyncio.run(drive())
-    first_tenth = [rss for n, rss in samples if n <= cycles // 10]
-    return {
-        "cycles": cycles,
-        "apps": apps,
-        "rss_mib_start": samples[0][1],
-        "rss_mib_after_first_tenth": max(first_tenth),
-        "rss_mib_end": samples[-1][1],
-        "rss_mib_max": max(rss for _, rss in samples),
-        "samples": samples,
-    }
-
-
 # Report -------------------------------------------------------------------------
 
 
@@ -584,8 +540,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["get_logged_in_user"] = [asdict(p) for p in points]
             report["get_logged_in_user_vs_floor"] = ratios(points)
             report["start_up"] = start_up(workdir, description, 3 if args.quick else 10)
-            report["memory"] = memory_cycles(
-                workdir, description, 2_000 if args.quick else 100_000, apps=16
+            report["memory"] = asyncio.run(
+                memory_cycles.run(2_000 if args.quick else 100_000, 16, "sqlite")
             )
         finally:
             ctx.__exit__(None, None, None)
