@@ -2,7 +2,6 @@
 
 import random
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -14,19 +13,6 @@ from sidecar.emulator.state import RouteId
 
 UID = "cometchat-uid-1"
 PATH = f"/v3/users/{UID}"
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def api(emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"apikey": emulator.config.full_access_key}
-    async with httpx.AsyncClient(base_url=emulator.api_url, headers=headers) as client:
-        yield client
 
 
 async def test_latency_delays_every_answer_of_the_chosen_routes(

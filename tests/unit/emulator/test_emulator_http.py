@@ -1,7 +1,6 @@
 """The emulator's routes, auth and envelopes, over real loopback sockets."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,26 +12,6 @@ from sidecar.emulator.server import MAX_BODY_BYTES
 UID = "cometchat-uid-1"
 OTHER_UID = "cometchat-uid-2"
 DEVICE = {"platform": "python", "deviceId": "device-1"}
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def api(emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"apikey": emulator.config.full_access_key}
-    async with httpx.AsyncClient(base_url=emulator.api_url, headers=headers) as client:
-        yield client
-
-
-@pytest.fixture
-async def client(emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"appId": emulator.config.app_id}
-    async with httpx.AsyncClient(base_url=emulator.client_url, headers=headers) as client:
-        yield client
 
 
 def data(response: httpx.Response) -> Any:
