@@ -198,9 +198,10 @@ describe("SidecarClient against a fake sidecar", () => {
   it("times out clearly while NOT_SERVING", async () => {
     fake.setHealth("", "NOT_SERVING");
     try {
-      const err = await rejection(client.waitUntilReady({ service: "", timeoutMs: 300, pollIntervalMs: 50 }));
+      // Long enough for a health check to be answered even on a loaded machine.
+      const err = await rejection(client.waitUntilReady({ service: "", timeoutMs: 2000, pollIntervalMs: 50 }));
       assert.equal(err.code, status.DEADLINE_EXCEEDED);
-      assert.match(err.message, /not SERVING .* within 300 ms; last: health status NOT_SERVING/);
+      assert.match(err.message, /not SERVING .* within 2000 ms; last: health status NOT_SERVING/);
     } finally {
       fake.setHealth("", "SERVING");
     }
