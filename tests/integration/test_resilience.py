@@ -146,7 +146,9 @@ async def test_the_callers_deadline_bounds_the_upstream_call(stack: Stack) -> No
             await stub.Login(
                 auth_pb2.LoginRequest(uid="cometchat-uid-1"),
                 metadata=stack.metadata("app-a"),
-                timeout=1.0,
+                # The sidecar keeps a margin of up to 0.25 s before the deadline; 3 s gives the
+                # full margin, room for a loaded machine.
+                timeout=3.0,
             )
         elapsed = time.monotonic() - started
 
@@ -154,7 +156,7 @@ async def test_the_callers_deadline_bounds_the_upstream_call(stack: Stack) -> No
     failure = failure_of(caught.value)
     assert (failure.code, failure.reason) == (grpc.StatusCode.DEADLINE_EXCEEDED, "UPSTREAM_TIMEOUT")
     assert failure.metadata == {"endpoint": "M1"}
-    assert elapsed < 1.0
+    assert elapsed < 3.0
     # One try: a retry could not have finished in time, so none was started.
     assert stack.emulator.request_count("M1") == 1
 
