@@ -40,6 +40,11 @@ def configure_logging(
     secrets: Iterable[str] = (),
 ) -> None:
     """Configure structlog for the whole process."""
+    # httpx and httpcore log every request's URL through the standard logging module, and
+    # a revocation check (R5) carries the auth token in its path: keep them quiet whatever
+    # an embedding application does to the root logger.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     renderer: Any = (
         structlog.processors.JSONRenderer(sort_keys=False)
         if fmt == "json"

@@ -34,3 +34,31 @@ def test_the_root_buf_template_is_the_union_of_the_language_templates() -> None:
     assert [p.parent.name for p in languages] == ["go", "java", "node", "python"]
     union = set().union(*(plugins(p) for p in languages))
     assert plugins(ROOT / "buf.gen.yaml") == union
+
+
+def test_the_readme_documents_every_setting_and_serve_flag() -> None:
+    from sidecar.cli import _parser
+    from sidecar.config import API_KEY_ENV, API_KEY_FILE_ENV, CONFIG_FILE_ENV, ENVIRONMENT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    variables = [*ENVIRONMENT.values(), API_KEY_ENV, API_KEY_FILE_ENV, CONFIG_FILE_ENV]
+    assert [v for v in variables if f"`{v}`" not in readme] == []
+    serve = _parser()._subparsers._group_actions[0].choices["serve"]  # type: ignore[union-attr,index]
+    flags = [o for a in serve._actions for o in a.option_strings if o.startswith("--")]
+    assert [f for f in flags if f != "--help" and f"`{f}" not in readme] == []
+
+
+def test_httpx_request_logs_are_kept_quiet() -> None:
+    import logging
+
+    from sidecar.logs import configure_logging
+
+    logging.getLogger("httpx").setLevel(logging.NOTSET)
+    import structlog
+
+    configure_logging()
+    try:
+        # httpx logs each request URL at INFO; R5's URL holds an auth token.
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    finally:
+        structlog.reset_defaults()
