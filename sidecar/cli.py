@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--app-credentials-dir",
         dest="app_credentials_dir",
-        help="directory with one file per app: file name = app name, content = its credential",
+        help="directory with one file per app: file name = app name, content = sha256:<hex> of "
+        "its credential (see hash-credential)",
     )
     serve.add_argument(
         "--dev",
