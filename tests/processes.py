@@ -94,3 +94,15 @@ def emulator_args(emulator: Emulator, credentials_dir: Path) -> list[str]:
         "--log-level", "info",
         "--http-listen", "127.0.0.1:0",
     ]  # fmt: skip
+
+
+def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`python -m sidecar ARGS` with its output piped, for tests that read it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sidecar", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,22 +15,12 @@ from typing import IO
 import pytest
 
 from sidecar.credentials import hash_credential
+from tests.processes import start_cli
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 EMULATOR_FULL_KEY = "emulator-full-access-key-0123456789abcdef"
-
-
-def _sidecar(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "sidecar", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def _read_json_line(stream: IO[str], event: str, deadline: float) -> dict[str, object]:
@@ -64,7 +53,7 @@ class Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    process = _sidecar(
+    process = start_cli(
         "serve",
         "--dev",
         "--listen",
@@ -133,7 +122,7 @@ def test_login_with_token_reads_the_token_from_stdin(served: Served) -> None:
 
 
 def test_a_bad_configuration_exits_2_with_a_clear_message() -> None:
-    process = _sidecar("serve", env={"COMETCHAT_APP_ID": "", "COMETCHAT_SIDECAR_DEV": ""})
+    process = start_cli("serve", env={"COMETCHAT_APP_ID": "", "COMETCHAT_SIDECAR_DEV": ""})
     _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == 2
@@ -143,7 +132,7 @@ def test_a_bad_configuration_exits_2_with_a_clear_message() -> None:
 
 
 def test_open_mode_off_loopback_is_refused_at_start() -> None:
-    process = _sidecar("serve", "--dev", "--listen", "0.0.0.0:0", "--http-listen", "127.0.0.1:0")
+    process = start_cli("serve", "--dev", "--listen", "0.0.0.0:0", "--http-listen", "127.0.0.1:0")
     _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == 2
@@ -151,7 +140,7 @@ def test_open_mode_off_loopback_is_refused_at_start() -> None:
 
 
 def test_the_emulator_runs_standalone() -> None:
-    process = _sidecar("emulator")
+    process = start_cli("emulator")
     try:
         assert process.stdout is not None
         description = json.loads(process.stdout.readline())
@@ -192,7 +181,7 @@ def test_hash_credential_prints_what_to_store_and_never_the_credential() -> None
 
 def test_a_non_loopback_bind_without_tls_is_refused_at_start(tmp_path: Path) -> None:
     (tmp_path / "billing").write_text(hash_credential("billing-credential"))
-    process = _sidecar(
+    process = start_cli(
         "serve", "--dev", "--listen", "0.0.0.0:0", "--app-credentials-dir", str(tmp_path)
     )
     _, stderr = process.communicate(timeout=30)
@@ -205,7 +194,7 @@ def test_a_non_loopback_bind_without_tls_is_refused_at_start(tmp_path: Path) -> 
 
 def test_a_credential_in_clear_is_refused_at_start(tmp_path: Path) -> None:
     (tmp_path / "billing").write_text("billing-credential-in-clear-0123\n")
-    process = _sidecar(
+    process = start_cli(
         "serve", "--dev", "--http-listen", "127.0.0.1:0", "--app-credentials-dir", str(tmp_path)
     )
     _, stderr = process.communicate(timeout=30)
@@ -220,7 +209,7 @@ def test_a_credential_in_clear_is_refused_at_start(tmp_path: Path) -> None:
 
 def test_serving_on_per_app_sockets_only() -> None:
     with tempfile.TemporaryDirectory(prefix="e2e-", dir="/tmp") as directory:
-        process = _sidecar(
+        process = start_cli(
             "serve",
             "--dev",
             "--listen",

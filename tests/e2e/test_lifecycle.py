@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,22 +20,12 @@ from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from sidecar.credentials import hash_credential
 from tests.grpc_helpers import failure_of
+from tests.processes import start_cli
 from tests.stack import write_credentials
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "sidecar", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
 
 
 class Lines:
@@ -78,7 +66,7 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 @pytest.fixture
 def emulator() -> Iterator[dict[str, str]]:
-    process = _start("emulator", "--latency-ms", "1500", "--fault-routes", "M1")
+    process = start_cli("emulator", "--latency-ms", "1500", "--fault-routes", "M1")
     try:
         assert process.stdout is not None
         yield json.loads(process.stdout.readline())
@@ -93,7 +81,7 @@ def emulator() -> Iterator[dict[str, str]]:
 def _serve(
     emulator: dict[str, str], workdir: Path, *extra: str
 ) -> tuple[subprocess.Popen[str], Lines]:
-    process = _start(
+    process = start_cli(
         "serve",
         "--listen", "127.0.0.1:0",
         "--http-listen", "127.0.0.1:0",
@@ -256,7 +244,7 @@ async def _whoami(address: str, credential: str) -> str:
 
 
 def test_bad_emulator_fault_flags_exit_2() -> None:
-    process = _start("emulator", "--error-rate", "2")
+    process = start_cli("emulator", "--error-rate", "2")
     _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == 2
