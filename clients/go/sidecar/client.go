@@ -240,6 +240,8 @@ func (c *Client) WaitUntilReady(ctx context.Context) error {
 			continue
 		case status.Code(err) == codes.Unimplemented:
 			return fmt.Errorf("%w: %s has no gRPC health service: %w", ErrNotReady, c.target, err)
+		case ctx.Err() != nil && last != nil:
+			// A check cut short by the end of the wait says nothing new: keep the last answer.
 		default:
 			last = err
 		}

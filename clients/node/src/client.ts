@@ -212,18 +212,20 @@ export class SidecarClient {
             `within ${timeoutMs} ms; last: ${last}`,
         });
       }
+      const attemptMs = Math.min(remaining, 2_000);
       try {
-        const res = await this.checkHealth(service, {
-          deadlineMs: Math.min(remaining, 2_000),
-          signal: options.signal,
-        });
+        const res = await this.checkHealth(service, { deadlineMs: attemptMs, signal: options.signal });
         if (res.status === ServingStatus.SERVING) {
           return;
         }
         last = `health status ${ServingStatus[res.status] ?? res.status}`;
       } catch (err) {
         const e = toSidecarError(err);
-        last = `${e.codeName}: ${e.details}`;
+        // A check cut short by the end of the wait says nothing new: keep the last answer.
+        const cutShort = e.code === GrpcStatus.DEADLINE_EXCEEDED && attemptMs < 2_000;
+        if (!cutShort || last === "no answer yet") {
+          last = `${e.codeName}: ${e.details}`;
+        }
       }
       await sleep(Math.min(pollMs, Math.max(0, giveUpAt - Date.now())), options.signal);
     }

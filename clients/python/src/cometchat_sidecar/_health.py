@@ -31,12 +31,15 @@ class ReadinessProbe:
         self._deadline = time.monotonic() + timeout
         self._delay = _FIRST_DELAY
         self._last = "no health check answered yet"
+        self._answered = False
+        self._attempt_cut_short = False
 
     def attempt_timeout(self) -> float | None:
         """The deadline for the next check, or None when time is up."""
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             return None
+        self._attempt_cut_short = remaining < _MAX_ATTEMPT_TIMEOUT
         return min(remaining, _MAX_ATTEMPT_TIMEOUT)
 
     def serving(self, response: health_pb2.HealthCheckResponse) -> bool:
@@ -45,11 +48,19 @@ class ReadinessProbe:
             return True
         status = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
         self._last = f"health status of {self.service or 'the server'!r} is {status}"
+        self._answered = True
         return False
 
     def failed(self, error: grpc.RpcError) -> None:
         """Record a failed health check."""
         err = SidecarError.from_rpc_error(error)
+        # A check cut short by the end of the wait says nothing new: keep the last answer.
+        if (
+            self._answered
+            and self._attempt_cut_short
+            and err.code == grpc.StatusCode.DEADLINE_EXCEEDED
+        ):
+            return
         self._last = f"health check failed: {err}"
 
     def next_delay(self) -> float:

@@ -223,6 +223,7 @@ public final class SidecarClient implements AutoCloseable {
       if (remaining <= 0) {
         break;
       }
+      boolean cutShort = remaining < TimeUnit.SECONDS.toNanos(2);
       try {
         HealthCheckResponse response =
             health
@@ -235,6 +236,11 @@ public final class SidecarClient implements AutoCloseable {
         lastError = null;
       } catch (StatusRuntimeException e) {
         Status s = e.getStatus();
+        // A check cut short by the end of the wait says nothing new: keep the last answer.
+        boolean answeredBefore = lastSeen.startsWith("health status");
+        if (cutShort && answeredBefore && s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+          continue;
+        }
         lastSeen = s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
         lastError = e;
       }
