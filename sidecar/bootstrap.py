@@ -14,25 +14,26 @@ import structlog
 from grpc_health.v1 import health
 
 from sidecar import __version__
+from sidecar.adapters.cometchat.client import CometChatClient, Hosts, Timeouts
+from sidecar.adapters.cometchat.reachability import UpstreamMonitor
+from sidecar.adapters.cometchat.resilience import CircuitBreaker, RetryPolicy
+from sidecar.adapters.credentials import AppRegistry, CredentialChanges
+from sidecar.adapters.metrics import CountingStore, Metrics
+from sidecar.adapters.state.open import StateConfig, open_state
 from sidecar.config import Settings, is_loopback
-from sidecar.credentials import AppRegistry, CredentialChanges
-from sidecar.errors import ConfigError
-from sidecar.health_listener import HealthListener
-from sidecar.identity import DEFAULT_APP
-from sidecar.listeners import Listeners, serving
-from sidecar.metrics import CountingStore, Metrics
-from sidecar.ops_http import OpsServer, Probes
-from sidecar.ratelimit import LoginRateLimiter
-from sidecar.reachability import UpstreamMonitor
-from sidecar.reload import ReloadHooks
-from sidecar.resilience import CircuitBreaker, RetryPolicy
-from sidecar.revocation import watch_revocations
-from sidecar.secret import Secret
-from sidecar.server import GrpcServer
-from sidecar.service import SessionService
-from sidecar.sockets import AppSocket
-from sidecar.state import open_state
-from sidecar.upstream import CometChatClient, Hosts, Timeouts
+from sidecar.domain.errors import ConfigError
+from sidecar.domain.secret import Secret
+from sidecar.entrypoints.ops_http import OpsServer, Probes
+from sidecar.entrypoints.reload import ReloadHooks
+from sidecar.entrypoints.rpc.health import HealthListener
+from sidecar.entrypoints.rpc.identity import DEFAULT_APP
+from sidecar.entrypoints.rpc.listeners import Listeners, serving
+from sidecar.entrypoints.rpc.server import GrpcServer
+from sidecar.entrypoints.rpc.sockets import AppSocket
+from sidecar.service.ratelimit import LoginRateLimiter
+from sidecar.service.revocation import watch_revocations
+from sidecar.service.sessions import SessionService
+from sidecar.service.watchers import SessionEvents
 
 if TYPE_CHECKING:
     from sidecar.emulator import Emulator
@@ -214,7 +215,20 @@ async def running_sidecar(
             breaker=breaker,
             observer=monitor,
         )
-        state = await stack.enter_async_context(open_state(settings, app_id))
+        events = SessionEvents()
+        state = await stack.enter_async_context(
+            open_state(
+                StateConfig(
+                    backend=settings.backend,
+                    path=settings.state_path,
+                    redis_url=settings.redis_url,
+                    key=settings.state_key,
+                    previous_key=settings.state_previous_key,
+                    namespace=f"cometchat-sidecar:{app_id}:",
+                ),
+                events,
+            )
+        )
         admission = (
             LoginRateLimiter(settings.login_rate_per_second, settings.login_burst)
             if settings.login_rate_per_second > 0
@@ -226,7 +240,7 @@ async def running_sidecar(
             held_api_key=api_key,
             admission=admission,
             locks=state.locks,
-            events=state.events,
+            events=events,
             relay=state.relay,
             max_sessions=settings.max_sessions,
         )
@@ -292,5 +306,5 @@ async def running_sidecar(
         finally:
             # Leaving this block stops the listeners (the exit stack), draining for `drain`.
             probes.ready = False
-            state.events.close()  # WatchSession streams end cleanly before the drain
+            events.close()  # WatchSession streams end cleanly before the drain
             _log.info("draining", drain_seconds=drain)

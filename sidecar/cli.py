@@ -25,7 +25,7 @@ from sidecar.config import (
     Settings,
     load_settings,
 )
-from sidecar.errors import ConfigError
+from sidecar.domain.errors import ConfigError
 
 _log = structlog.get_logger("sidecar")
 
@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _emulator(args)
     if args.command == "hash-credential":
         return _hash_credential()
-    from sidecar.client_cli import run_client
+    from sidecar.cli_client import run_client
 
     return run_client(args, os.environ.get(CREDENTIAL_ENV, ""))
 
@@ -307,7 +307,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _hash_credential() -> int:
-    from sidecar.credentials import hash_credential
+    from sidecar.adapters.credentials import hash_credential
 
     credential = sys.stdin.readline().strip()
     if not credential:

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
-from sidecar.errors import ConfigError
-from sidecar.sealing import parse_state_key
-from sidecar.secret import Secret
-from sidecar.sockets import check_app_name
+from sidecar.adapters.state.sealing import parse_state_key
+from sidecar.domain.errors import ConfigError
+from sidecar.domain.secret import Secret
+from sidecar.entrypoints.rpc.sockets import check_app_name
 
 REGIONS: Final = ("us", "eu", "in")
 LOG_FORMATS: Final = ("json", "console")
@@ -68,7 +68,7 @@ class Settings:
     # Per-app token bucket on logins that would go upstream; rate 0 turns it off.
     login_rate_per_second: float = 5.0
     login_burst: int = 20
-    # Where sessions live (see sidecar/state.py); "" = sqlite with a state_path, else memory.
+    # Where sessions live (sidecar/adapters/state/): "" = sqlite with a state_path, else memory.
     state_backend: str = ""
     state_path: Path | None = None
     redis_url: Secret | None = field(default=None, repr=False)

@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sidecar.adapters.credentials import hash_credential
 from sidecar.bootstrap import RunningSidecar, running_sidecar
 from sidecar.config import Settings
-from sidecar.credentials import hash_credential
+from sidecar.domain.secret import Secret
 from sidecar.emulator import Emulator
-from sidecar.secret import Secret
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from sidecar.credentials import hash_credential
+from sidecar.adapters.credentials import hash_credential
 from tests.deploy.render import (
     DEPLOY,
     HELM_EXISTING,

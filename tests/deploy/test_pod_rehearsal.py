@@ -36,7 +36,7 @@ from typing import IO, Any
 
 import pytest
 
-from sidecar.credentials import hash_credential
+from sidecar.adapters.credentials import hash_credential
 from tests.deploy.render import ROOT
 
 pytestmark = [pytest.mark.deploy, pytest.mark.e2e]

@@ -14,7 +14,7 @@ from typing import IO
 
 import pytest
 
-from sidecar.credentials import hash_credential
+from sidecar.adapters.credentials import hash_credential
 from tests.processes import start_cli
 
 pytestmark = pytest.mark.e2e

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from cometchat_sidecar.auth.v1 import auth_pb2_grpc
 
+from sidecar.adapters.state.sealing import SessionSealer, parse_state_key
+from sidecar.domain.secret import Secret
 from sidecar.emulator import Emulator
-from sidecar.sealing import SessionSealer, parse_state_key
-from sidecar.secret import Secret
 from tests.integration.conftest import AppClient
 from tests.processes import SidecarProcess, emulator_args
 from tests.stack import new_state_key, write_credentials

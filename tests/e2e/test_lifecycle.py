@@ -18,7 +18,7 @@ import httpx
 import pytest
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
-from sidecar.credentials import hash_credential
+from sidecar.adapters.credentials import hash_credential
 from tests.grpc_helpers import failure_of
 from tests.processes import start_cli
 from tests.stack import write_credentials

@@ -13,8 +13,8 @@ import pytest
 import structlog
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
-from sidecar.credentials import hash_credential
-from sidecar.errors import ConfigError
+from sidecar.adapters.credentials import hash_credential
+from sidecar.domain.errors import ConfigError
 from sidecar.logs import configure_logging
 from tests.grpc_helpers import failure_of
 from tests.stack import Stack, live_stack

@@ -23,7 +23,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sidecar.errors import REASONS
+from sidecar.domain.errors import REASONS
 from tests.grpc_helpers import DETAILS_KEY, failure_of
 from tests.stack import Stack, live_stack
 

@@ -16,15 +16,15 @@ import pytest
 import redis.asyncio as aioredis
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
+from sidecar.adapters.state.redis_store import RedisState
+from sidecar.adapters.state.sealing import SessionSealer, StateKeyError, parse_state_key
 from sidecar.bootstrap import RunningSidecar, running_sidecar
 from sidecar.config import Settings
-from sidecar.domain import CallsUser, Session, UserStatus
+from sidecar.domain.errors import SidecarError
+from sidecar.domain.model import CallsUser, Session, UserStatus
+from sidecar.domain.secret import Secret
 from sidecar.emulator import Emulator
-from sidecar.errors import SidecarError
-from sidecar.locks import LOGIN_PREFIX
-from sidecar.sealing import SessionSealer, StateKeyError, parse_state_key
-from sidecar.secret import Secret
-from sidecar.store_redis import RedisState
+from sidecar.service.ports import LOGIN_PREFIX
 from tests.gate_proxy import gate_proxy
 from tests.integration.conftest import AppClient, fails
 from tests.processes import SidecarProcess, emulator_args

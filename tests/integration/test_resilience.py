@@ -15,7 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from sidecar.emulator.faults import FaultPolicy
 from sidecar.emulator.state import RouteId
-from sidecar.server import UPSTREAM_HEALTH_SERVICE
+from sidecar.entrypoints.rpc.server import UPSTREAM_HEALTH_SERVICE
 from tests.grpc_helpers import failure_of
 from tests.integration.conftest import AppClient, fails
 from tests.stack import Stack, live_stack

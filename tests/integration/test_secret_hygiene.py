@@ -14,10 +14,10 @@ import pytest
 import structlog
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
-from sidecar.credentials import hash_credential
-from sidecar.errors import ConfigError
+from sidecar.adapters.credentials import hash_credential
+from sidecar.domain.errors import ConfigError
+from sidecar.domain.secret import Secret
 from sidecar.logs import configure_logging
-from sidecar.secret import Secret
 from tests.integration.conftest import AppClient, fails
 from tests.stack import live_stack, new_state_key
 

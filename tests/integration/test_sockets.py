@@ -16,7 +16,7 @@ import grpc
 import pytest
 from cometchat_sidecar.auth.v1 import auth_pb2_grpc
 
-from sidecar.errors import ConfigError
+from sidecar.domain.errors import ConfigError
 from tests.integration.conftest import AppClient, fails
 from tests.stack import Stack, live_stack
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sidecar.errors import REASONS
+from sidecar.domain.errors import REASONS
 from tests.reliability.scenario import (
     APPS,
     DEADLINE_SECONDS,

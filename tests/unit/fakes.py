@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from sidecar.domain import CallsUser, UserStatus
-from sidecar.errors import SidecarError
+from sidecar.domain.errors import SidecarError
+from sidecar.domain.model import CallsUser, UserStatus
 
 
 class FakeGateway:

@@ -6,8 +6,8 @@ import pytest
 
 from sidecar.bootstrap import load_registry
 from sidecar.config import Settings, is_loopback, load_settings
-from sidecar.errors import ConfigError
-from sidecar.secret import Secret
+from sidecar.domain.errors import ConfigError
+from sidecar.domain.secret import Secret
 
 
 def test_flags_win_over_environment_which_wins_over_the_file(tmp_path: Path) -> None:

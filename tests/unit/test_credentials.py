@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sidecar.credentials import AppRegistry, hash_credential
-from sidecar.errors import ConfigError
+from sidecar.adapters.credentials import AppRegistry, hash_credential
+from sidecar.domain.errors import ConfigError
 
 
 class Clock:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sidecar.domain import CallsUser, UserStatus
-from sidecar.events import QUEUE_SIZE, Change, SessionEvent, SessionEvents
+from sidecar.domain.events import Change, SessionEvent
+from sidecar.domain.model import CallsUser, UserStatus
+from sidecar.service.watchers import QUEUE_SIZE, SessionEvents
 
 USER = CallsUser("u", "U", "", UserStatus.ONLINE)
 

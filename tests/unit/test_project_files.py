@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from sidecar.errors import REASONS
+from sidecar.domain.errors import REASONS
 
 ROOT = Path(__file__).resolve().parents[2]
 

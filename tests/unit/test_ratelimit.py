@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sidecar.errors import SidecarError
-from sidecar.ratelimit import LoginRateLimiter
+from sidecar.domain.errors import SidecarError
+from sidecar.service.ratelimit import LoginRateLimiter
 
 
 class Clock:

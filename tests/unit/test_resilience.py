@@ -6,7 +6,12 @@ import random
 
 import pytest
 
-from sidecar.resilience import BreakerOpen, BreakerState, CircuitBreaker, RetryPolicy
+from sidecar.adapters.cometchat.resilience import (
+    BreakerOpen,
+    BreakerState,
+    CircuitBreaker,
+    RetryPolicy,
+)
 
 
 def test_full_jitter_stays_under_the_capped_exponential_ceiling() -> None:

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from sidecar.domain import CallsUser, Session, UserStatus
-from sidecar.identity import ConfigError
-from sidecar.sealing import SealedRecordError, SessionSealer, parse_state_key
-from sidecar.secret import Secret
+from sidecar.adapters.state.sealing import SealedRecordError, SessionSealer, parse_state_key
+from sidecar.domain.model import CallsUser, Session, UserStatus
+from sidecar.domain.secret import Secret
+from sidecar.entrypoints.rpc.identity import ConfigError
 
 TOKEN = "cometchat-uid-1_1700000000abcdef0123456789abcdef012345"
 SESSION = Session(

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 import pytest
 
-from sidecar.domain import AppIdentity
-from sidecar.errors import SidecarError, fail, upstream_failure
-from sidecar.ratelimit import LoginRateLimiter
-from sidecar.secret import Secret
-from sidecar.service import SessionService
-from sidecar.store import MemorySessionStore
+from sidecar.adapters.state.memory import MemorySessionStore
+from sidecar.domain.errors import SidecarError, fail, upstream_failure
+from sidecar.domain.model import AppIdentity
+from sidecar.domain.secret import Secret
+from sidecar.service.ratelimit import LoginRateLimiter
+from sidecar.service.sessions import SessionService
 from tests.unit.fakes import FakeGateway
 
 APP = AppIdentity("app")

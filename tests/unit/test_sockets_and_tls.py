@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sidecar.errors import ConfigError
-from sidecar.sockets import check_app_name, prepare, resolve_group, resolve_user
-from sidecar.tls import TlsFiles, server_credentials
+from sidecar.domain.errors import ConfigError
+from sidecar.entrypoints.rpc.sockets import check_app_name, prepare, resolve_group, resolve_user
+from sidecar.entrypoints.rpc.tls import TlsFiles, server_credentials
 
 
 @pytest.mark.parametrize("name", ["billing", "app-a", "App_2.v1", "x"])

@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-from sidecar.errors import SidecarError
-from sidecar.upstream import _retry_after, _unwrap
+from sidecar.adapters.cometchat.client import _retry_after, _unwrap
+from sidecar.domain.errors import SidecarError
 
 
 def _response(

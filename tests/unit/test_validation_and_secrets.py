@@ -4,9 +4,9 @@ import pickle
 
 import pytest
 
-from sidecar.errors import REASONS, SidecarError
-from sidecar.secret import Secret
-from sidecar.validation import check_auth_token, check_login
+from sidecar.domain.errors import REASONS, SidecarError
+from sidecar.domain.secret import Secret
+from sidecar.service.validation import check_auth_token, check_login
 
 
 @pytest.mark.parametrize(

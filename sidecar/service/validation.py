@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from sidecar.errors import fail
+from sidecar.domain.errors import fail
 
 UID_MAX_LENGTH: Final = 100
 AUTH_TOKEN_MAX_LENGTH: Final = 512

@@ -10,11 +10,11 @@ from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from sidecar.errors import ConfigError
-from sidecar.grpc_api import AuthServicer
-from sidecar.identity import AppIdentityInterceptor, Authenticator
-from sidecar.metrics import Metrics
-from sidecar.service import SessionService
+from sidecar.adapters.metrics import Metrics
+from sidecar.domain.errors import ConfigError
+from sidecar.entrypoints.rpc.identity import AppIdentityInterceptor, Authenticator
+from sidecar.entrypoints.rpc.servicer import AuthServicer
+from sidecar.service.sessions import SessionService
 
 AUTH_SERVICE: Final = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name
 # Named health service for CometChat's reachability; never part of "" or AUTH_SERVICE.

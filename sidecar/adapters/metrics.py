@@ -11,10 +11,10 @@ from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from sidecar.domain import Session
-from sidecar.errors import REASONS
-from sidecar.resilience import BreakerState
-from sidecar.store import SessionStore
+from sidecar.adapters.cometchat.resilience import BreakerState
+from sidecar.domain.errors import REASONS
+from sidecar.domain.model import Session
+from sidecar.service.ports import SessionStore
 
 _PREFIX: Final = "cometchat_sidecar"
 _OWN_REASONS: Final = frozenset(REASONS) | {"OK", "CANCELLED"}

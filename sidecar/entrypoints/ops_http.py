@@ -22,7 +22,7 @@ import h11
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from sidecar.config import listen_host
-from sidecar.identity import ConfigError
+from sidecar.entrypoints.rpc.identity import ConfigError
 
 _MAX_REQUEST_BYTES: Final = 16 * 1024
 _READ_TIMEOUT_SECONDS: Final = 10.0

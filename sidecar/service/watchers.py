@@ -8,29 +8,11 @@ at the right state, and a watcher can never make the sidecar hold unbounded memo
 from __future__ import annotations
 
 import asyncio
-import enum
-from dataclasses import dataclass
 from typing import Final
 
-from sidecar.domain import CallsUser
+from sidecar.domain.events import SessionEvent
 
 QUEUE_SIZE: Final = 32
-
-
-class Change(enum.Enum):
-    CURRENT = "current"
-    LOGGED_IN = "logged_in"
-    LOGGED_OUT = "logged_out"
-    REVOKED = "revoked"
-
-
-@dataclass(frozen=True, slots=True)
-class SessionEvent:
-    app: str
-    change: Change
-    user: CallsUser | None
-
-
 _CLOSED: Final = object()
 
 

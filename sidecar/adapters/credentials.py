@@ -26,8 +26,8 @@ from typing import Final
 
 import structlog
 
-from sidecar.domain import AppIdentity
-from sidecar.errors import ConfigError
+from sidecar.domain.errors import ConfigError
+from sidecar.domain.model import AppIdentity
 
 HASH_PREFIX: Final = "sha256:"
 _HASH: Final = re.compile(r"sha256:([0-9a-fA-F]{64})")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import structlog
 
 from sidecar.config import Settings
-from sidecar.identity import ConfigError
+from sidecar.entrypoints.rpc.identity import ConfigError
 
 _log = structlog.get_logger("sidecar")
 

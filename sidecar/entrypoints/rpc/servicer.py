@@ -12,14 +12,14 @@ import grpc
 import structlog
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
-from sidecar.deadline import set_deadline_in
-from sidecar.domain import AppIdentity, CallsUser, UserStatus
-from sidecar.errors import SidecarError, fail
-from sidecar.events import Change
-from sidecar.identity import current_app
-from sidecar.metrics import Metrics
-from sidecar.service import SessionService
-from sidecar.status import to_status
+from sidecar.adapters.cometchat.deadline import set_deadline_in
+from sidecar.adapters.metrics import Metrics
+from sidecar.domain.errors import SidecarError, fail
+from sidecar.domain.events import Change
+from sidecar.domain.model import AppIdentity, CallsUser, UserStatus
+from sidecar.entrypoints.rpc.identity import current_app
+from sidecar.entrypoints.rpc.status import to_status
+from sidecar.service.sessions import SessionService
 
 _log = structlog.get_logger("sidecar.rpc")
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from typing import Final
 
 import structlog
 
-from sidecar.errors import SidecarError
-from sidecar.service import SessionService
+from sidecar.domain.errors import SidecarError
+from sidecar.service.sessions import SessionService
 
 _log = structlog.get_logger("sidecar.revocation")
 JITTER: Final = 0.2

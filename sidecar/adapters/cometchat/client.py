@@ -28,34 +28,14 @@ from urllib.parse import quote
 import httpx
 
 from sidecar import __version__
-from sidecar.deadline import time_remaining
-from sidecar.domain import CallsUser, UserStatus
-from sidecar.errors import SidecarError, fail, upstream_failure
-from sidecar.resilience import BreakerOpen, CircuitBreaker, RetryPolicy
+from sidecar.adapters.cometchat.deadline import time_remaining
+from sidecar.adapters.cometchat.resilience import BreakerOpen, CircuitBreaker, RetryPolicy
+from sidecar.domain.errors import SidecarError, fail, upstream_failure
+from sidecar.domain.model import CallsUser, UserStatus
 
 _CODE_SHAPE: Final = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _PLATFORM: Final = "cometchat-auth-sidecar"
 _SDK_HEADER: Final = f"{_PLATFORM}@{__version__}"
-
-
-class CometChatGateway(Protocol):
-    """What the session service needs from CometChat."""
-
-    async def create_auth_token(self, uid: str, api_key: str) -> str:
-        """R3: create (or reuse) an auth token for the user."""
-        ...
-
-    async def open_session(self, auth_token: str, device_id: str) -> CallsUser:
-        """M1: open a client session with the token; answers the user."""
-        ...
-
-    async def close_session(self, auth_token: str, device_id: str) -> None:
-        """M2: end the client session opened with the token."""
-        ...
-
-    async def check_auth_token(self, uid: str, auth_token: str, api_key: str) -> None:
-        """R5: raises when CometChat no longer knows the token (or refuses to say)."""
-        ...
 
 
 class UpstreamObserver(Protocol):

@@ -13,7 +13,7 @@ from typing import Final
 import grpc
 from grpc_health.v1 import health, health_pb2_grpc
 
-from sidecar.identity import ConfigError
+from sidecar.entrypoints.rpc.identity import ConfigError
 
 # A health check request is a service name: a few dozen bytes.
 MAX_MESSAGE_BYTES: Final = 4 * 1024

@@ -23,19 +23,19 @@ import contextvars
 import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable
-from typing import Any, Final, cast
+from typing import Any, Final, Protocol, cast
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from sidecar.domain import Session
-from sidecar.errors import ConfigError, fail
-from sidecar.events import Change, SessionEvent, SessionEvents
-from sidecar.locks import conflicts
-from sidecar.sealing import SealedRecordError, SessionSealer, StateKeyError
-from sidecar.secret import Secret
+from sidecar.adapters.state.sealing import SealedRecordError, SessionSealer, StateKeyError
+from sidecar.domain.errors import ConfigError, fail
+from sidecar.domain.events import Change, SessionEvent
+from sidecar.domain.model import Session
+from sidecar.domain.secret import Secret
+from sidecar.service.ports import conflicts
 
 _log = structlog.get_logger("sidecar.store")
 
@@ -73,6 +73,14 @@ _SWAP: Final = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
 return 0
 """
+
+
+class EventSink(Protocol):
+    """Where changes made by other replicas are delivered (this process's watchers)."""
+
+    def publish(self, event: SessionEvent) -> None: ...
+
+    def watchers(self, app: str | None = None) -> int: ...
 
 
 def redacted(url: str) -> str:
@@ -236,7 +244,7 @@ class RedisState:
         message = {"origin": self._origin, "app": event.app, "change": event.change.value}
         await self._redis.publish(self._channel, json.dumps(message))
 
-    async def listen(self, events: SessionEvents, ready: asyncio.Event | None = None) -> None:
+    async def listen(self, events: EventSink, ready: asyncio.Event | None = None) -> None:
         """Feed the other replicas' changes to this process's watchers, until cancelled."""
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         try:
@@ -256,7 +264,7 @@ class RedisState:
             with contextlib.suppress(RedisError):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
 
-    async def _deliver(self, events: SessionEvents, message: dict[str, Any]) -> None:
+    async def _deliver(self, events: EventSink, message: dict[str, Any]) -> None:
         try:
             body = json.loads(message["data"])
             origin, app, change = str(body["origin"]), str(body["app"]), Change(body["change"])

@@ -26,7 +26,7 @@ from typing import Final
 
 import structlog
 
-from sidecar.errors import ConfigError
+from sidecar.domain.errors import ConfigError
 
 SOCKET_NAME: Final = "sidecar.sock"
 SOCKET_MODE: Final = 0o660

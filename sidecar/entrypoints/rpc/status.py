@@ -9,7 +9,7 @@ from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from sidecar.errors import SidecarError
+from sidecar.domain.errors import SidecarError
 
 # When a reason is retryable but the upstream named no delay, suggest this one.
 _DEFAULT_RETRY_DELAY_SECONDS = 1.0

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sidecar.errors import SidecarError, fail
+from sidecar.domain.errors import SidecarError, fail
 
 
 @dataclass(slots=True)

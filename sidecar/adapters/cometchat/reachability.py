@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sidecar.metrics import Metrics
-from sidecar.resilience import BreakerState
+from sidecar.adapters.cometchat.resilience import BreakerState
+from sidecar.adapters.metrics import Metrics
 
 
 class UpstreamMonitor:

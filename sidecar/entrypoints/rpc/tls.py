@@ -8,7 +8,7 @@ from pathlib import Path
 
 import grpc
 
-from sidecar.errors import ConfigError
+from sidecar.domain.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -21,21 +21,28 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
-from sidecar.domain import AppIdentity, CallsUser, Session
-from sidecar.errors import SidecarError, fail
-from sidecar.events import Change, SessionEvent, SessionEvents, Watch
-from sidecar.locks import LOGIN_PREFIX, AppLocks, ProcessLocalLocks
-from sidecar.secret import Secret
-from sidecar.store import SessionStore
-from sidecar.upstream import CometChatGateway
-from sidecar.validation import check_auth_token, check_login
+from sidecar.domain.errors import SidecarError, fail
+from sidecar.domain.events import Change, SessionEvent
+from sidecar.domain.model import AppIdentity, CallsUser, Session
+from sidecar.domain.secret import Secret
+from sidecar.service.ports import (
+    LOGIN_PREFIX,
+    AppLocks,
+    CometChatGateway,
+    EventRelay,
+    LoginAdmission,
+    ProcessLocalLocks,
+    SessionStore,
+)
+from sidecar.service.validation import check_auth_token, check_login
+from sidecar.service.watchers import SessionEvents, Watch
 
 _log = structlog.get_logger("sidecar.service")
 
@@ -43,8 +50,6 @@ _log = structlog.get_logger("sidecar.service")
 _TOKEN_GONE = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"  # noqa: S105 - an error code
 # R5's answers for a token it does not know (REST spelling, and the client API's).
 REVOKED_REASONS = frozenset({"ERR_AUTH_TOKEN_NOT_FOUND", _TOKEN_GONE})
-# Published to watchers of other processes sharing the store (see store_redis).
-EventRelay = Callable[[SessionEvent], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -52,12 +57,6 @@ class _Flight:
     key: tuple[str, ...]
     task: asyncio.Task[CallsUser]
     waiters: int = 0
-
-
-class LoginAdmission(Protocol):
-    """Decides whether an app may start another login (a rate limit); raises if not."""
-
-    def admit(self, app: str) -> None: ...
 
 
 def _digest(value: str) -> str:

@@ -24,9 +24,9 @@ from typing import Final, TypeVar
 
 import structlog
 
-from sidecar.domain import Session
-from sidecar.errors import ConfigError, fail
-from sidecar.sealing import SealedRecordError, SessionSealer, StateKeyError
+from sidecar.adapters.state.sealing import SealedRecordError, SessionSealer, StateKeyError
+from sidecar.domain.errors import ConfigError, fail
+from sidecar.domain.model import Session
 
 _log = structlog.get_logger("sidecar.store")
 _T = TypeVar("_T")

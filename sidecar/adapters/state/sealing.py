@@ -21,9 +21,9 @@ from typing import Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sidecar.domain import CallsUser, Session, UserStatus
-from sidecar.errors import ConfigError
-from sidecar.secret import Secret
+from sidecar.domain.errors import ConfigError
+from sidecar.domain.model import CallsUser, Session, UserStatus
+from sidecar.domain.secret import Secret
 
 _VERSION: Final = 1
 _KEY_ID_BYTES: Final = 8

@@ -23,10 +23,10 @@ import grpc
 import structlog
 from google.protobuf.message import DecodeError
 
-from sidecar.credentials import AppRegistry
-from sidecar.domain import AppIdentity
-from sidecar.errors import ConfigError, SidecarError, fail
-from sidecar.status import to_status
+from sidecar.adapters.credentials import AppRegistry
+from sidecar.domain.errors import ConfigError, SidecarError, fail
+from sidecar.domain.model import AppIdentity
+from sidecar.entrypoints.rpc.status import to_status
 
 __all__ = [
     "DEFAULT_APP",
@@ -46,7 +46,7 @@ PROTECTED_PREFIX: Final = "/cometchat_sidecar.auth.v1.AuthService/"
 _BEARER: Final = "bearer "
 
 if TYPE_CHECKING:
-    from sidecar.metrics import Metrics
+    from sidecar.adapters.metrics import Metrics
 
     _Handler = grpc.RpcMethodHandler[Any, Any]
     _Context = grpc.aio.ServicerContext[Any, Any]

@@ -11,21 +11,28 @@ from dataclasses import dataclass, field
 
 from grpc_health.v1 import health
 
+from sidecar.adapters.credentials import AppRegistry
+from sidecar.adapters.metrics import Metrics
 from sidecar.config import Settings
-from sidecar.credentials import AppRegistry
-from sidecar.errors import ConfigError
-from sidecar.identity import (
+from sidecar.domain.errors import ConfigError
+from sidecar.entrypoints.rpc.identity import (
     Authenticator,
     BearerCredentials,
     ClientCertificates,
     FixedApp,
     OpenMode,
 )
-from sidecar.metrics import Metrics
-from sidecar.server import GrpcServer
-from sidecar.service import SessionService
-from sidecar.sockets import AppSocket, prepare, remove, resolve_group, resolve_user, secure
-from sidecar.tls import TlsFiles, server_credentials
+from sidecar.entrypoints.rpc.server import GrpcServer
+from sidecar.entrypoints.rpc.sockets import (
+    AppSocket,
+    prepare,
+    remove,
+    resolve_group,
+    resolve_user,
+    secure,
+)
+from sidecar.entrypoints.rpc.tls import TlsFiles, server_credentials
+from sidecar.service.sessions import SessionService
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Entrypoints: how the outside reaches the sidecar (gRPC listeners, probes, reload)."""

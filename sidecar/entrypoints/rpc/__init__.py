@@ -1,0 +1,1 @@
+"""The gRPC side: listeners, caller identity, the servicer and rich error statuses."""
