@@ -38,7 +38,7 @@ from sidecar.service.watchers import SessionEvents
 if TYPE_CHECKING:
     from sidecar.emulator import Emulator
 
-_log = structlog.get_logger("sidecar")
+_log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 import structlog
 
@@ -27,7 +25,7 @@ from sidecar.config import (
 )
 from sidecar.domain.errors import ConfigError
 
-_log = structlog.get_logger("sidecar")
+_log = structlog.get_logger(__name__)
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 TARGET_ENV = "COMETCHAT_SIDECAR_TARGET"
@@ -357,8 +355,3 @@ def _emulator(args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     return 0
-
-
-def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value) + "\n")
-    sys.stdout.flush()

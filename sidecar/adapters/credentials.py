@@ -31,7 +31,7 @@ from sidecar.domain.model import AppIdentity
 
 HASH_PREFIX: Final = "sha256:"
 _HASH: Final = re.compile(r"sha256:([0-9a-fA-F]{64})")
-_log = structlog.get_logger("sidecar.credentials")
+_log = structlog.get_logger(__name__)
 
 
 def digest_of(credential: str) -> bytes:

@@ -182,14 +182,10 @@ class SidecarError(Exception):
     def __str__(self) -> str:
         return f"{self.reason}: {self.spec.description}"
 
-    @property
-    def message(self) -> str:
-        return self.spec.description
 
-
-def fail(reason: str, **metadata: str) -> SidecarError:
-    """Build the error for a reason in the table."""
-    return SidecarError(reason, REASONS[reason], metadata=dict(metadata))
+def fail(reason: str, *, retry_after: float | None = None, **metadata: str) -> SidecarError:
+    """Build the error for a reason in the table; `retry_after` is RetryInfo's delay."""
+    return SidecarError(reason, REASONS[reason], retry_after=retry_after, metadata=dict(metadata))
 
 
 def upstream_failure(

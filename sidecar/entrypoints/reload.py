@@ -14,7 +14,7 @@ import structlog
 from sidecar.config import Settings
 from sidecar.entrypoints.rpc.identity import ConfigError
 
-_log = structlog.get_logger("sidecar")
+_log = structlog.get_logger(__name__)
 
 ReloadHook = Callable[[Settings], None]
 
@@ -27,10 +27,6 @@ class ReloadHooks:
 
     def add(self, name: str, hook: ReloadHook) -> None:
         self._hooks.append((name, hook))
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self._hooks)
 
     def run(self, load: Callable[[], Settings]) -> bool:
         """Load the settings and apply them; True when every hook applied them."""

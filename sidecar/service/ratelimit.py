@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sidecar.domain.errors import SidecarError, fail
+from sidecar.domain.errors import fail
 
 
 @dataclass(slots=True)
@@ -41,6 +41,4 @@ class LoginRateLimiter:
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
             return
-        error: SidecarError = fail("ERROR_LOGIN_RATE_LIMITED")
-        error.retry_after = (1.0 - bucket.tokens) / self._rate
-        raise error
+        raise fail("ERROR_LOGIN_RATE_LIMITED", retry_after=(1.0 - bucket.tokens) / self._rate)

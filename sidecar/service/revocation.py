@@ -21,7 +21,7 @@ import structlog
 from sidecar.domain.errors import SidecarError
 from sidecar.service.sessions import SessionService
 
-_log = structlog.get_logger("sidecar.revocation")
+_log = structlog.get_logger(__name__)
 JITTER: Final = 0.2
 
 

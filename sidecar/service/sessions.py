@@ -44,7 +44,7 @@ from sidecar.service.ports import (
 from sidecar.service.validation import check_auth_token, check_login
 from sidecar.service.watchers import SessionEvents, Watch
 
-_log = structlog.get_logger("sidecar.service")
+_log = structlog.get_logger(__name__)
 
 # CometChat's answer for a token it no longer knows; for logout it means "already out".
 _TOKEN_GONE = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"  # noqa: S105 - an error code

@@ -160,9 +160,9 @@ class CometChatClient:
             try:
                 self._breaker.before_call()
             except BreakerOpen as refused:
-                error = fail("UPSTREAM_CIRCUIT_OPEN", endpoint=endpoint)
-                error.retry_after = refused.retry_after
-                raise error from None
+                raise fail(
+                    "UPSTREAM_CIRCUIT_OPEN", retry_after=refused.retry_after, endpoint=endpoint
+                ) from None
             remaining = ends_at - loop.time()
             if remaining <= 0:
                 self._breaker.record_neutral()
@@ -294,9 +294,7 @@ def _unexpected(endpoint: str, response: httpx.Response) -> SidecarError:
         return upstream_failure(
             "ERR_TOO_MANY_REQUESTS", 429, endpoint=endpoint, retry_after=_retry_after(response)
         )
-    error = fail("UPSTREAM_BAD_RESPONSE", endpoint=endpoint)
-    error.metadata["http_status"] = str(response.status_code)
-    return error
+    return fail("UPSTREAM_BAD_RESPONSE", endpoint=endpoint, http_status=str(response.status_code))
 
 
 _RESET_HEADERS: Final = ("X-Rate-Limit-Reset", "X-RateLimit-Reset")

@@ -37,7 +37,7 @@ from sidecar.domain.model import Session
 from sidecar.domain.secret import Secret
 from sidecar.service.ports import conflicts
 
-_log = structlog.get_logger("sidecar.store")
+_log = structlog.get_logger(__name__)
 
 LOCK_TTL_SECONDS: Final = 10.0
 _WAIT_FIRST: Final = 0.01

@@ -28,7 +28,7 @@ from sidecar.adapters.state.sealing import SealedRecordError, SessionSealer, Sta
 from sidecar.domain.errors import ConfigError, fail
 from sidecar.domain.model import Session
 
-_log = structlog.get_logger("sidecar.store")
+_log = structlog.get_logger(__name__)
 _T = TypeVar("_T")
 _SCHEMA: Final = "CREATE TABLE IF NOT EXISTS sessions (app TEXT PRIMARY KEY, sealed BLOB NOT NULL)"
 FILE_MODE: Final = 0o600

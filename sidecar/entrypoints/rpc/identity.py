@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 Metadata = Sequence[tuple[str, str | bytes]]
 
 current_app: contextvars.ContextVar[AppIdentity] = contextvars.ContextVar("current_app")
-_log = structlog.get_logger("sidecar.rpc")
+_log = structlog.get_logger(__name__)
 
 
 class Authenticator(Protocol):

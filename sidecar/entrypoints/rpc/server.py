@@ -98,6 +98,3 @@ class GrpcServer:
         """Report NOT_SERVING, then stop, letting calls in flight finish within `grace`."""
         await self.health.enter_graceful_shutdown()
         await self._server.stop(grace)
-
-    async def wait_for_termination(self) -> None:
-        await self._server.wait_for_termination()

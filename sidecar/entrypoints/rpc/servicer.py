@@ -21,7 +21,7 @@ from sidecar.entrypoints.rpc.identity import current_app
 from sidecar.entrypoints.rpc.status import to_status
 from sidecar.service.sessions import SessionService
 
-_log = structlog.get_logger("sidecar.rpc")
+_log = structlog.get_logger(__name__)
 if TYPE_CHECKING:
     _Context = grpc.aio.ServicerContext[Any, Any]
 

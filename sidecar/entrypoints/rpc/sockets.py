@@ -36,7 +36,7 @@ _APP_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 # sun_path holds 108 bytes including the terminating NUL.
 _MAX_PATH_BYTES: Final = 107
 
-_log = structlog.get_logger("sidecar.sockets")
+_log = structlog.get_logger(__name__)
 
 
 def check_app_name(app: str) -> str:

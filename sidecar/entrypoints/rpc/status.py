@@ -15,11 +15,6 @@ from sidecar.domain.errors import SidecarError
 _DEFAULT_RETRY_DELAY_SECONDS = 1.0
 
 
-def grpc_code(name: str) -> grpc.StatusCode:
-    """The `grpc.StatusCode` for a code name used in the reason table."""
-    return grpc.StatusCode[name]
-
-
 def to_status(error: SidecarError) -> grpc.Status:
     """The rich status an app receives for `error`. Carries no secret by construction."""
     info = error_details_pb2.ErrorInfo(

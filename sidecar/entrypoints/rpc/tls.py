@@ -17,10 +17,6 @@ class TlsFiles:
     key_file: Path
     client_ca_file: Path | None = None
 
-    @property
-    def mutual(self) -> bool:
-        return self.client_ca_file is not None
-
 
 def _read(path: Path, what: str) -> bytes:
     try:
