@@ -1,12 +1,18 @@
-"""The composition root: reads settings, wires the concrete adapters, runs the sidecar."""
+"""The composition root: reads settings, wires the concrete adapters, runs the sidecar.
+
+`running_sidecar` is a list of named steps. Each builds one part (the ops port, the
+CometChat client, the session service, the health port, the listeners, the background
+tasks) and registers its own stop on the shared exit stack, so parts stop in the reverse
+order of their start.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -20,16 +26,29 @@ from sidecar.adapters.cometchat.resilience import CircuitBreaker, RetryPolicy
 from sidecar.adapters.credentials import AppRegistry, CredentialChanges
 from sidecar.adapters.metrics import CountingStore, Metrics
 from sidecar.adapters.state.open import StateConfig, open_state
-from sidecar.config import Settings, is_loopback
+from sidecar.config import Settings
 from sidecar.domain.errors import ConfigError
 from sidecar.domain.secret import Secret
+from sidecar.entrypoints.addresses import bound_address, is_loopback
 from sidecar.entrypoints.ops_http import OpsServer, Probes
 from sidecar.entrypoints.reload import ReloadHooks
 from sidecar.entrypoints.rpc.health import HealthListener
-from sidecar.entrypoints.rpc.identity import DEFAULT_APP
-from sidecar.entrypoints.rpc.listeners import Listeners, serving
-from sidecar.entrypoints.rpc.server import GrpcServer
+from sidecar.entrypoints.rpc.identity import (
+    DEFAULT_APP,
+    Authenticator,
+    BearerCredentials,
+    ClientCertificates,
+    OpenMode,
+)
+from sidecar.entrypoints.rpc.listeners import (
+    ListenerConfig,
+    SocketListeners,
+    TcpListener,
+    serving,
+)
+from sidecar.entrypoints.rpc.server import GrpcServer, UpstreamHealth
 from sidecar.entrypoints.rpc.sockets import AppSocket
+from sidecar.entrypoints.rpc.tls import TlsFiles
 from sidecar.service.ratelimit import LoginRateLimiter
 from sidecar.service.revocation import watch_revocations
 from sidecar.service.sessions import SessionService
@@ -57,7 +76,7 @@ class RunningSidecar:
     probes: Probes
     metrics: Metrics
     breaker: CircuitBreaker
-    reload_hooks: ReloadHooks
+    reload_hooks: ReloadHooks[Settings]
     service: SessionService
     health_address: str | None = None
     """host:port of the health-only gRPC listener; None when `health_listen` is empty."""
@@ -72,6 +91,16 @@ class RunningSidecar:
         return self.registry.reload()
 
 
+@dataclass(frozen=True)
+class _Upstream:
+    """Which CometChat app the sidecar talks to, where, and with which held key."""
+
+    app_id: str
+    hosts: Hosts
+    api_key: Secret | None = field(repr=False)
+    emulator: Emulator | None = None
+
+
 def load_registry(settings: Settings) -> AppRegistry | None:
     """The configured apps, or None for open mode (one default app, loopback only)."""
     if settings.app_credentials_dir is not None:
@@ -84,8 +113,7 @@ def load_registry(settings: Settings) -> AppRegistry | None:
                 f"{len(registry.apps)} apps, more than max_apps ({settings.max_apps})"
             )
         return registry
-    mutual_tls = settings.tls_client_ca_file is not None
-    if settings.listen and not mutual_tls and not is_loopback(settings.listen):
+    if settings.open_mode and not is_loopback(settings.listen):
         raise ConfigError(
             "no app credentials are configured (app_credentials_dir), so every caller would be "
             f"the one app {DEFAULT_APP.name!r}: this open mode is allowed on loopback only, "
@@ -105,29 +133,227 @@ def secrets_of(settings: Settings) -> list[str]:
     return found
 
 
+def tcp_apps(settings: Settings, registry: AppRegistry | None) -> list[str]:
+    """The apps the TCP listener serves now: credentials, client certificates, or open mode."""
+    if not settings.listen:
+        return []
+    if registry is not None:
+        return list(registry.apps)
+    if settings.tls_client_ca_file is not None:
+        return sorted({app for _, app in settings.tls_client_apps})
+    return [DEFAULT_APP.name]
+
+
 def served_apps(settings: Settings, registry: AppRegistry | None) -> list[str]:
     """Every app this sidecar can serve now: credentials, client certificates, sockets."""
-    names = set(settings.socket_apps) | {app for _, app in settings.tls_client_apps}
+    return sorted(set(settings.socket_apps) | set(tcp_apps(settings, registry)))
+
+
+def tcp_authenticator(settings: Settings, registry: AppRegistry | None) -> Authenticator:
+    """Mutual TLS when configured, else per-app credentials, else open mode."""
+    if settings.tls_client_ca_file is not None:
+        return ClientCertificates(dict(settings.tls_client_apps))
     if registry is not None:
-        names.update(registry.apps)
-    elif settings.listen and settings.tls_client_ca_file is None:
-        names.add(DEFAULT_APP.name)
-    return sorted(names)
+        return BearerCredentials(registry)
+    return OpenMode()
 
 
-def _reload_hook(registry: AppRegistry) -> Callable[[Settings], None]:
-    """On SIGHUP: re-read the credentials directory (its path is fixed at start)."""
+def listener_config(settings: Settings, registry: AppRegistry | None) -> ListenerConfig:
+    """The listeners `settings` asks for."""
+    tcp: TcpListener | None = None
+    if settings.listen:
+        tls = None
+        if settings.tls_cert_file is not None and settings.tls_key_file is not None:
+            tls = TlsFiles(
+                settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file
+            )
+        tcp = TcpListener(settings.listen, tcp_authenticator(settings, registry), tls)
+    sockets: SocketListeners | None = None
+    if settings.socket_apps:
+        assert settings.socket_dir is not None  # checked with the settings
+        sockets = SocketListeners(
+            settings.socket_dir,
+            settings.socket_apps,
+            owner=settings.socket_owner,
+            group=settings.socket_group,
+        )
+    return ListenerConfig(
+        tcp=tcp,
+        sockets=sockets,
+        max_message_bytes=settings.max_message_bytes,
+        max_metadata_bytes=settings.max_metadata_bytes,
+    )
 
-    def reload(_: Settings) -> None:
-        registry.reload()
 
-    return reload
+def state_config(settings: Settings, app_id: str) -> StateConfig:
+    """Where sessions live; Redis keys are namespaced by the CometChat app id."""
+    return StateConfig(
+        backend=settings.backend,
+        path=settings.state_path,
+        redis_url=settings.redis_url,
+        key=settings.state_key,
+        previous_key=settings.state_previous_key,
+        namespace=f"cometchat-sidecar:{app_id}:",
+    )
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def _in_background(stack: contextlib.AsyncExitStack, work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` until the sidecar stops."""
+    stack.push_async_callback(_cancel, asyncio.get_running_loop().create_task(work))
+
+
+# The steps ----------------------------------------------------------------------------
+
+
+async def _start_ops_port(
+    stack: contextlib.AsyncExitStack, settings: Settings, probes: Probes, metrics: Metrics
+) -> str | None:
+    """Probes and metrics over HTTP; up first, so a startupProbe sees "starting" rather
+    than a refused connection. Returns its address, None when turned off."""
+    if not settings.http_listen:
+        return None
+    ops = OpsServer(probes, metrics.render)
+    port = await ops.start(settings.http_listen)
+    stack.push_async_callback(ops.stop)
+    return bound_address(settings.http_listen, port)
+
+
+async def _upstream(stack: contextlib.AsyncExitStack, settings: Settings) -> _Upstream:
+    """CometChat's hosts for the app, or in dev mode without an app id the embedded emulator."""
+    if settings.app_id:
+        hosts = Hosts.for_app(settings.app_id, settings.region)
+        upstream = _Upstream(settings.app_id, hosts, settings.api_key)
+    else:
+        from sidecar.emulator import Emulator
+
+        emulator = await stack.enter_async_context(Emulator())
+        _log.warning(
+            "dev_mode_emulator",
+            message="DEV MODE: no CometChat app id given; talking to the embedded "
+            "emulator, not to CometChat",
+            api_url=emulator.api_url,
+            client_url=emulator.client_url,
+        )
+        upstream = _Upstream(
+            emulator.config.app_id,
+            Hosts(api=emulator.api_url, client=emulator.client_url),
+            settings.api_key or Secret(emulator.config.full_access_key),
+            emulator,
+        )
+    hosts = Hosts(
+        api=settings.api_host or upstream.hosts.api,
+        client=settings.client_host or upstream.hosts.client,
+    )
+    return _Upstream(upstream.app_id, hosts, upstream.api_key, upstream.emulator)
+
+
+async def _cometchat_client(
+    stack: contextlib.AsyncExitStack,
+    settings: Settings,
+    upstream: _Upstream,
+    monitor: UpstreamMonitor,
+) -> tuple[CometChatClient, CircuitBreaker]:
+    """One pooled HTTP client for both APIs, with retries and a circuit breaker."""
+    timeouts = Timeouts(
+        connect=settings.upstream_connect_timeout_seconds,
+        read=settings.upstream_read_timeout_seconds,
+        total=settings.upstream_timeout_seconds,
+    )
+    http = await stack.enter_async_context(
+        httpx.AsyncClient(
+            timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
+            headers={"User-Agent": f"cometchat-auth-sidecar/{__version__}"},
+        )
+    )
+    breaker = CircuitBreaker(
+        settings.breaker_failure_threshold,
+        settings.breaker_open_seconds,
+        on_change=monitor.breaker_changed,
+    )
+    client = CometChatClient(
+        http,
+        app_id=upstream.app_id,
+        hosts=upstream.hosts,
+        timeouts=timeouts,
+        retry=RetryPolicy(max_attempts=settings.upstream_max_attempts),
+        breaker=breaker,
+        observer=monitor,
+    )
+    return client, breaker
+
+
+async def _session_service(
+    stack: contextlib.AsyncExitStack,
+    settings: Settings,
+    upstream: _Upstream,
+    gateway: CometChatClient,
+    metrics: Metrics,
+    events: SessionEvents,
+) -> SessionService:
+    """The session service over the configured state backend."""
+    state = await stack.enter_async_context(
+        open_state(state_config(settings, upstream.app_id), events)
+    )
+    admission = (
+        LoginRateLimiter(settings.login_rate_per_second, settings.login_burst)
+        if settings.login_rate_per_second > 0
+        else None
+    )
+    return SessionService(
+        CountingStore(state.store, metrics),
+        gateway,
+        held_api_key=upstream.api_key,
+        admission=admission,
+        locks=state.locks,
+        events=events,
+        relay=state.relay,
+        max_sessions=settings.max_sessions,
+    )
+
+
+async def _start_health_port(
+    stack: contextlib.AsyncExitStack,
+    settings: Settings,
+    health_servicer: health.aio.HealthServicer,
+    drain: float,
+) -> str | None:
+    """The health-only gRPC listener for probes; None when turned off."""
+    if not settings.health_listen:
+        return None
+    listener = HealthListener(health_servicer)
+    port = await listener.start(settings.health_listen)
+    # Stops after the main listeners, which report NOT_SERVING while they drain.
+    stack.push_async_callback(listener.stop, drain)
+    return bound_address(settings.health_listen, port)
+
+
+def _start_background_tasks(
+    stack: contextlib.AsyncExitStack,
+    settings: Settings,
+    service: SessionService,
+    upstream: _Upstream,
+    registry: AppRegistry | None,
+    reload_hooks: ReloadHooks[Settings],
+) -> None:
+    """The revocation check, and the credentials directory's poll and SIGHUP re-read."""
+    if upstream.api_key and settings.revocation_check_seconds > 0:
+        _in_background(
+            stack,
+            watch_revocations(
+                service,
+                lambda: served_apps(settings, registry),
+                settings.revocation_check_seconds,
+            ),
+        )
+    if registry is not None:
+        _in_background(stack, registry.watch(settings.credential_poll_seconds))
+        reload_hooks.add("app_credentials", lambda _: registry.reload())
 
 
 @contextlib.asynccontextmanager
@@ -145,36 +371,9 @@ async def running_sidecar(
         stack.callback(_log.info, "stopped")  # the last thing to happen
         metrics = Metrics()
         probes = Probes()
-        http_address: str | None = None
-        if settings.http_listen:
-            # Up first, so a startupProbe sees "starting" rather than a refused connection.
-            ops = OpsServer(probes, metrics.render)
-            http_port = await ops.start(settings.http_listen)
-            stack.push_async_callback(ops.stop)
-            http_address = f"{settings.http_listen.rpartition(':')[0]}:{http_port}"
-        emulator: Emulator | None = None
-        app_id, api_key = settings.app_id, settings.api_key
-        hosts = Hosts.for_app(app_id, settings.region) if app_id else None
-        if not app_id:
-            # Dev mode without real credentials: an in-process CometChat emulator.
-            from sidecar.emulator import Emulator
-
-            emulator = await stack.enter_async_context(Emulator())
-            app_id = emulator.config.app_id
-            api_key = api_key or Secret(emulator.config.full_access_key)
-            hosts = Hosts(api=emulator.api_url, client=emulator.client_url)
-            _log.warning(
-                "dev_mode_emulator",
-                message="DEV MODE: no CometChat app id given; talking to the embedded "
-                "emulator, not to CometChat",
-                api_url=emulator.api_url,
-                client_url=emulator.client_url,
-            )
-        assert hosts is not None
-        hosts = Hosts(
-            api=settings.api_host or hosts.api, client=settings.client_host or hosts.client
-        )
-        if settings.listen and registry is None and settings.tls_client_ca_file is None:
+        http_address = await _start_ops_port(stack, settings, probes, metrics)
+        upstream = await _upstream(stack, settings)
+        if settings.open_mode:
             _log.warning(
                 "open_mode",
                 message=f"OPEN MODE: no app credentials configured; every caller is the app "
@@ -182,126 +381,52 @@ async def running_sidecar(
                 "sidecar between apps.",
                 listen=settings.listen,
             )
-        timeouts = Timeouts(
-            connect=settings.upstream_connect_timeout_seconds,
-            read=settings.upstream_read_timeout_seconds,
-            total=settings.upstream_timeout_seconds,
-        )
-        http = await stack.enter_async_context(
-            httpx.AsyncClient(
-                timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
-                headers={"User-Agent": f"cometchat-auth-sidecar/{__version__}"},
-            )
-        )
-        listeners: Listeners | None = None
-
-        def on_reachability(reachable: bool) -> None:
-            # The listeners share one health servicer: setting it on one sets it for all.
-            if listeners is not None and listeners.servers:
-                listeners.servers[0].set_upstream_health(reachable)
-
-        monitor = UpstreamMonitor(metrics, on_reachability)
-        breaker = CircuitBreaker(
-            settings.breaker_failure_threshold,
-            settings.breaker_open_seconds,
-            on_change=monitor.breaker_changed,
-        )
-        gateway = CometChatClient(
-            http,
-            app_id=app_id,
-            hosts=hosts,
-            timeouts=timeouts,
-            retry=RetryPolicy(max_attempts=settings.upstream_max_attempts),
-            breaker=breaker,
-            observer=monitor,
-        )
-        events = SessionEvents()
-        state = await stack.enter_async_context(
-            open_state(
-                StateConfig(
-                    backend=settings.backend,
-                    path=settings.state_path,
-                    redis_url=settings.redis_url,
-                    key=settings.state_key,
-                    previous_key=settings.state_previous_key,
-                    namespace=f"cometchat-sidecar:{app_id}:",
-                ),
-                events,
-            )
-        )
-        admission = (
-            LoginRateLimiter(settings.login_rate_per_second, settings.login_burst)
-            if settings.login_rate_per_second > 0
-            else None
-        )
-        service = SessionService(
-            CountingStore(state.store, metrics),
-            gateway,
-            held_api_key=api_key,
-            admission=admission,
-            locks=state.locks,
-            events=events,
-            relay=state.relay,
-            max_sessions=settings.max_sessions,
-        )
-        if api_key and settings.revocation_check_seconds > 0:
-            checks = asyncio.get_running_loop().create_task(
-                watch_revocations(
-                    service,
-                    lambda: served_apps(settings, registry),
-                    settings.revocation_check_seconds,
-                )
-            )
-            stack.push_async_callback(_cancel, checks)
         # One health state for every listener and for the probes' listener.
         health_servicer = health.aio.HealthServicer()
-        health_address: str | None = None
-        if settings.health_listen:
-            health_probes = HealthListener(health_servicer)
-            health_port = await health_probes.start(settings.health_listen)
-            # Stops after the main listeners, which report NOT_SERVING while they drain.
-            stack.push_async_callback(health_probes.stop, drain)
-            health_address = f"{settings.health_listen.rpartition(':')[0]}:{health_port}"
+        monitor = UpstreamMonitor(metrics, UpstreamHealth(health_servicer))
+        gateway, breaker = await _cometchat_client(stack, settings, upstream, monitor)
+        events = SessionEvents()
+        service = await _session_service(stack, settings, upstream, gateway, metrics, events)
+        health_address = await _start_health_port(stack, settings, health_servicer, drain)
         listeners = await stack.enter_async_context(
-            serving(settings, service, registry, health_servicer, metrics, grace=drain)
-        )
-        reload_hooks = ReloadHooks()
-        if registry is not None:
-            watcher = asyncio.get_running_loop().create_task(
-                registry.watch(settings.credential_poll_seconds)
+            serving(
+                listener_config(settings, registry),
+                service,
+                health_servicer,
+                metrics,
+                grace=drain,
             )
-            stack.push_async_callback(_cancel, watcher)
-            reload_hooks.add("app_credentials", _reload_hook(registry))
+        )
+        reload_hooks = ReloadHooks[Settings]()
+        _start_background_tasks(stack, settings, service, upstream, registry, reload_hooks)
         probes.started = probes.ready = True
         _log.info(
             "serving",
             address=listeners.address or None,
             health_address=health_address,
             sockets={app: str(s.path) for app, s in listeners.sockets.items()},
-            apps=(list(registry.apps) if registry else [DEFAULT_APP.name])
-            if settings.listen
-            else [],
+            apps=tcp_apps(settings, registry),
             socket_apps=list(settings.socket_apps),
-            api_host=hosts.api,
-            client_host=hosts.client,
-            holds_api_key=bool(api_key),
+            api_host=upstream.hosts.api,
+            client_host=upstream.hosts.client,
+            holds_api_key=bool(upstream.api_key),
             http_address=http_address,
             version=__version__,
         )
         try:
             yield RunningSidecar(
-                listeners.tcp,
-                listeners.address,
-                emulator,
-                http_address,
-                probes,
-                metrics,
-                breaker,
-                reload_hooks,
-                service,
-                health_address,
-                listeners.sockets,
-                registry,
+                server=listeners.tcp,
+                address=listeners.address,
+                emulator=upstream.emulator,
+                http_address=http_address,
+                probes=probes,
+                metrics=metrics,
+                breaker=breaker,
+                reload_hooks=reload_hooks,
+                service=service,
+                health_address=health_address,
+                sockets=listeners.sockets,
+                registry=registry,
             )
         finally:
             # Leaving this block stops the listeners (the exit stack), draining for `drain`.

@@ -6,7 +6,6 @@ from a flag: flags show up in `ps`.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from typing import Any, Final
 from sidecar.adapters.state.sealing import parse_state_key
 from sidecar.domain.errors import ConfigError
 from sidecar.domain.secret import Secret
+from sidecar.entrypoints.addresses import is_loopback, listen_host
 from sidecar.entrypoints.rpc.sockets import check_app_name
 
 REGIONS: Final = ("us", "eu", "in")
@@ -77,6 +77,15 @@ class Settings:
     revocation_check_seconds: float = 300.0
     max_apps: int = 1000
     max_sessions: int = 10000
+
+    @property
+    def open_mode(self) -> bool:
+        """TCP with no way to tell apps apart: every caller is the one app `default`."""
+        return (
+            bool(self.listen)
+            and self.app_credentials_dir is None
+            and self.tls_client_ca_file is None
+        )
 
     @property
     def backend(self) -> str:
@@ -411,22 +420,3 @@ def _validate_state(settings: Settings) -> None:
             settings.state_previous_key,
             f"{STATE_PREVIOUS_KEY_ENV} / {STATE_PREVIOUS_KEY_FILE_ENV}",
         )
-
-
-def listen_host(listen: str) -> str:
-    """The host part of a `host:port` listen address; checks the port too."""
-    host, sep, port = listen.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
-        raise ConfigError(f"listen must be host:port, not {listen!r}")
-    return host.strip("[]")
-
-
-def is_loopback(listen: str) -> bool:
-    """Whether a listen address only accepts connections from this host."""
-    host = listen_host(listen)
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

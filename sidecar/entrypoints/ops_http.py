@@ -21,8 +21,8 @@ from typing import Final
 import h11
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from sidecar.config import listen_host
-from sidecar.entrypoints.rpc.identity import ConfigError
+from sidecar.domain.errors import ConfigError
+from sidecar.entrypoints.addresses import listen_host, listen_port
 
 _MAX_REQUEST_BYTES: Final = 16 * 1024
 _READ_TIMEOUT_SECONDS: Final = 10.0
@@ -47,10 +47,10 @@ class OpsServer:
         self.port = 0
 
     async def start(self, listen: str) -> int:
-        host = listen_host(listen)
-        port = int(listen.rpartition(":")[2])
         try:
-            self._server = await asyncio.start_server(self._on_connection, host, port)
+            self._server = await asyncio.start_server(
+                self._on_connection, listen_host(listen), listen_port(listen)
+            )
         except OSError as error:
             raise ConfigError(
                 f"cannot listen on {listen!r} (http_listen): {error.strerror}"

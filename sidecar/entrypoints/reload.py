@@ -8,27 +8,27 @@ in force for the one that failed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import structlog
 
-from sidecar.config import Settings
-from sidecar.entrypoints.rpc.identity import ConfigError
+from sidecar.domain.errors import ConfigError
 
 _log = structlog.get_logger(__name__)
 
-ReloadHook = Callable[[Settings], None]
+_Settings = TypeVar("_Settings")
 
 
-class ReloadHooks:
-    """The named hooks run, in order, on every reload."""
+class ReloadHooks(Generic[_Settings]):
+    """The named hooks run, in order, on every reload, each given the settings read anew."""
 
     def __init__(self) -> None:
-        self._hooks: list[tuple[str, ReloadHook]] = []
+        self._hooks: list[tuple[str, Callable[[_Settings], object]]] = []
 
-    def add(self, name: str, hook: ReloadHook) -> None:
+    def add(self, name: str, hook: Callable[[_Settings], object]) -> None:
         self._hooks.append((name, hook))
 
-    def run(self, load: Callable[[], Settings]) -> bool:
+    def run(self, load: Callable[[], _Settings]) -> bool:
         """Load the settings and apply them; True when every hook applied them."""
         try:
             settings = load()

@@ -12,7 +12,7 @@ from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from sidecar.config import load_settings
-from sidecar.entrypoints.rpc.identity import ConfigError
+from sidecar.domain.errors import ConfigError
 from tests.stack import live_stack
 
 AUTH_SERVICE = "cometchat_sidecar.auth.v1.AuthService"

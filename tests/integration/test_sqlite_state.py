@@ -14,9 +14,9 @@ from cometchat_sidecar.auth.v1 import auth_pb2_grpc
 
 from sidecar.adapters.state.sealing import StateKeyError
 from sidecar.bootstrap import running_sidecar
+from sidecar.domain.errors import ConfigError
 from sidecar.domain.secret import Secret
 from sidecar.emulator import Emulator
-from sidecar.entrypoints.rpc.identity import ConfigError
 from tests.integration.conftest import AppClient, fails
 from tests.stack import new_state_key, sidecar_settings, write_credentials
 

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 from sidecar.bootstrap import load_registry
-from sidecar.config import Settings, is_loopback, load_settings
+from sidecar.config import Settings, load_settings
 from sidecar.domain.errors import ConfigError
 from sidecar.domain.secret import Secret
+from sidecar.entrypoints.addresses import is_loopback
 
 
 def test_flags_win_over_environment_which_wins_over_the_file(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ import os
 import pytest
 
 from sidecar.adapters.state.sealing import SealedRecordError, SessionSealer, parse_state_key
+from sidecar.domain.errors import ConfigError
 from sidecar.domain.model import CallsUser, Session, UserStatus
 from sidecar.domain.secret import Secret
-from sidecar.entrypoints.rpc.identity import ConfigError
 
 TOKEN = "cometchat-uid-1_1700000000abcdef0123456789abcdef012345"
 SESSION = Session(

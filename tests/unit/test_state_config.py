@@ -10,8 +10,8 @@ import pytest
 
 from sidecar.bootstrap import load_registry, secrets_of
 from sidecar.config import Settings, load_settings
+from sidecar.domain.errors import ConfigError
 from sidecar.domain.secret import Secret
-from sidecar.entrypoints.rpc.identity import ConfigError
 from tests.stack import write_credentials
 
 KEY = base64.b64encode(os.urandom(32)).decode()

@@ -13,7 +13,7 @@ from typing import Final
 import grpc
 from grpc_health.v1 import health, health_pb2_grpc
 
-from sidecar.entrypoints.rpc.identity import ConfigError
+from sidecar.entrypoints.rpc.server import bind
 
 # A health check request is a service name: a few dozen bytes.
 MAX_MESSAGE_BYTES: Final = 4 * 1024
@@ -33,12 +33,7 @@ class HealthListener:
 
     async def start(self, listen: str) -> int:
         """Bind `listen` (host:port, port 0 picks one) and start serving; returns the port."""
-        try:
-            port = self._server.add_insecure_port(listen)
-        except RuntimeError as error:
-            raise ConfigError(f"cannot listen for health checks on {listen!r}: {error}") from None
-        if port == 0:
-            raise ConfigError(f"cannot listen for health checks on {listen!r}")
+        port = bind(self._server, listen, purpose="for health checks")
         await self._server.start()
         return port
 

@@ -20,41 +20,27 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol
 
 import grpc
-import structlog
+from cometchat_sidecar.auth.v1 import auth_pb2
 from google.protobuf.message import DecodeError
 
 from sidecar.adapters.credentials import AppRegistry
 from sidecar.domain.errors import ConfigError, SidecarError, fail
 from sidecar.domain.model import AppIdentity
+from sidecar.entrypoints.rpc.access_log import RpcObserver, record_rpc
 from sidecar.entrypoints.rpc.status import to_status
 
-__all__ = [
-    "DEFAULT_APP",
-    "AppIdentityInterceptor",
-    "AppRegistry",
-    "Authenticator",
-    "BearerCredentials",
-    "ClientCertificates",
-    "ConfigError",
-    "FixedApp",
-    "OpenMode",
-    "current_app",
-]
-
 DEFAULT_APP: Final = AppIdentity("default")
-PROTECTED_PREFIX: Final = "/cometchat_sidecar.auth.v1.AuthService/"
+# Every method of AuthService needs a caller; health and reflection do not.
+PROTECTED_PREFIX: Final = f"/{auth_pb2.DESCRIPTOR.services_by_name['AuthService'].full_name}/"
 _BEARER: Final = "bearer "
 
 if TYPE_CHECKING:
-    from sidecar.adapters.metrics import Metrics
-
     _Handler = grpc.RpcMethodHandler[Any, Any]
     _Context = grpc.aio.ServicerContext[Any, Any]
 
 Metadata = Sequence[tuple[str, str | bytes]]
 
 current_app: contextvars.ContextVar[AppIdentity] = contextvars.ContextVar("current_app")
-_log = structlog.get_logger(__name__)
 
 
 class Authenticator(Protocol):
@@ -150,7 +136,7 @@ def _tolerant(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], A
 class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
     """Decides the calling app for AuthService methods and hands it on in `current_app`."""
 
-    def __init__(self, authenticator: Authenticator, metrics: Metrics | None = None) -> None:
+    def __init__(self, authenticator: Authenticator, metrics: RpcObserver | None = None) -> None:
         self._authenticator = authenticator
         self._metrics = metrics
 
@@ -206,21 +192,18 @@ class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
 
 async def _refuse(
     context: _Context,
-    metrics: Metrics | None,
+    metrics: RpcObserver | None,
     method: str,
     app: AppIdentity | None,
     error: SidecarError,
 ) -> NoReturn:
-    name = method.rsplit("/", 1)[-1]
-    if metrics is not None:
-        metrics.rpc_finished(name, error.reason, error.spec.code, 0.0)
-    _log.info(
-        "rpc",
-        method=name,
+    record_rpc(
+        metrics,
+        method=method.rsplit("/", 1)[-1],
         app=app.name if app is not None else None,
         reason=error.reason,
         code=error.spec.code,
-        duration_ms=0.0,
+        seconds=0.0,
     )
     await context.abort_with_status(to_status(error))
     raise AssertionError("abort_with_status returned")  # it always raises

@@ -6,22 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from grpc_health.v1 import health
 
-from sidecar.adapters.credentials import AppRegistry
-from sidecar.adapters.metrics import Metrics
-from sidecar.config import Settings
 from sidecar.domain.errors import ConfigError
-from sidecar.entrypoints.rpc.identity import (
-    Authenticator,
-    BearerCredentials,
-    ClientCertificates,
-    FixedApp,
-    OpenMode,
-)
+from sidecar.entrypoints.addresses import bound_address
+from sidecar.entrypoints.rpc.access_log import RpcObserver
+from sidecar.entrypoints.rpc.identity import Authenticator, FixedApp
 from sidecar.entrypoints.rpc.server import GrpcServer
 from sidecar.entrypoints.rpc.sockets import (
     AppSocket,
@@ -35,6 +29,35 @@ from sidecar.entrypoints.rpc.tls import TlsFiles, server_credentials
 from sidecar.service.sessions import SessionService
 
 
+@dataclass(frozen=True)
+class TcpListener:
+    """The TCP listener: where, how callers are identified, and TLS when configured."""
+
+    listen: str
+    authenticator: Authenticator
+    tls: TlsFiles | None = None
+
+
+@dataclass(frozen=True)
+class SocketListeners:
+    """One Unix socket per app: `<directory>/<app>/sidecar.sock`, owned as configured."""
+
+    directory: Path
+    apps: tuple[str, ...]
+    owner: str = ""
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class ListenerConfig:
+    """Every listener to start, and the size limits gRPC enforces on each."""
+
+    tcp: TcpListener | None
+    sockets: SocketListeners | None
+    max_message_bytes: int
+    max_metadata_bytes: int
+
+
 @dataclass
 class Listeners:
     """What is serving: the TCP server and its address (None and "" when TCP is off)
@@ -46,70 +69,39 @@ class Listeners:
     servers: list[GrpcServer] = field(default_factory=list)
 
 
-def tcp_authenticator(settings: Settings, registry: AppRegistry | None) -> Authenticator:
-    """Mutual TLS when configured, else per-app credentials, else open mode."""
-    if settings.tls_client_ca_file is not None:
-        return ClientCertificates(dict(settings.tls_client_apps))
-    if registry is not None:
-        return BearerCredentials(registry)
-    return OpenMode()
-
-
-def _tls(settings: Settings) -> TlsFiles | None:
-    if settings.tls_cert_file is None or settings.tls_key_file is None:
-        return None
-    return TlsFiles(settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file)
-
-
 @contextlib.asynccontextmanager
 async def serving(
-    settings: Settings,
+    config: ListenerConfig,
     service: SessionService,
-    registry: AppRegistry | None,
     health_servicer: health.aio.HealthServicer,
-    metrics: Metrics | None = None,
+    observer: RpcObserver | None = None,
     *,
     grace: float,
 ) -> AsyncIterator[Listeners]:
-    """Bind and start every listener `settings` asks for; stop them and remove the
+    """Bind and start every listener `config` asks for; stop them and remove the
     sockets on exit."""
 
     def server_for(authenticator: Authenticator) -> GrpcServer:
         return GrpcServer(
             service,
             authenticator,
-            max_message_bytes=settings.max_message_bytes,
-            max_metadata_bytes=settings.max_metadata_bytes,
+            max_message_bytes=config.max_message_bytes,
+            max_metadata_bytes=config.max_metadata_bytes,
             health_servicer=health_servicer,
-            metrics=metrics,
+            metrics=observer,
         )
 
     listeners = Listeners()
     try:
-        if settings.listen:
-            tls = _tls(settings)
-            server = server_for(tcp_authenticator(settings, registry))
+        if config.tcp is not None:
+            tcp = config.tcp
+            server = server_for(tcp.authenticator)
             listeners.servers.append(server)
-            port = server.bind(settings.listen, server_credentials(tls) if tls else None)
+            port = server.bind(tcp.listen, server_credentials(tcp.tls) if tcp.tls else None)
             listeners.tcp = server
-            listeners.address = f"{settings.listen.rpartition(':')[0]}:{port}"
-        if settings.socket_apps:
-            assert settings.socket_dir is not None  # checked with the settings
-            uid = resolve_user(settings.socket_owner)
-            gid = resolve_group(settings.socket_group)
-            for app in settings.socket_apps:
-                prepared = prepare(settings.socket_dir, app)
-                server = server_for(FixedApp(app))
-                listeners.servers.append(server)
-                server.bind(prepared.target)
-                bound = AppSocket(app, prepared.path, prepared.path.lstat().st_ino)
-                listeners.sockets[app] = bound
-                try:
-                    listeners.sockets[app] = secure(bound, uid, gid)
-                except OSError as error:
-                    raise ConfigError(
-                        f"cannot set the owner and mode of {str(bound.path)!r}: {error.strerror}"
-                    ) from None
+            listeners.address = bound_address(tcp.listen, port)
+        if config.sockets is not None:
+            _bind_sockets(config.sockets, server_for, listeners)
         for server in listeners.servers:
             await server.start()
         yield listeners
@@ -117,3 +109,25 @@ async def serving(
         await asyncio.gather(*(server.stop(grace) for server in listeners.servers))
         for bound in listeners.sockets.values():
             remove(bound)
+
+
+def _bind_sockets(
+    sockets: SocketListeners,
+    server_for: Callable[[Authenticator], GrpcServer],
+    listeners: Listeners,
+) -> None:
+    uid = resolve_user(sockets.owner)
+    gid = resolve_group(sockets.group)
+    for app in sockets.apps:
+        prepared = prepare(sockets.directory, app)
+        server = server_for(FixedApp(app))
+        listeners.servers.append(server)
+        server.bind(prepared.target)
+        bound = AppSocket(app, prepared.path, prepared.path.lstat().st_ino)
+        listeners.sockets[app] = bound
+        try:
+            listeners.sockets[app] = secure(bound, uid, gid)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot set the owner and mode of {str(bound.path)!r}: {error.strerror}"
+            ) from None

@@ -10,8 +10,8 @@ from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from sidecar.adapters.metrics import Metrics
 from sidecar.domain.errors import ConfigError
+from sidecar.entrypoints.rpc.access_log import RpcObserver
 from sidecar.entrypoints.rpc.identity import AppIdentityInterceptor, Authenticator
 from sidecar.entrypoints.rpc.servicer import AuthServicer
 from sidecar.service.sessions import SessionService
@@ -27,6 +27,51 @@ MAX_MESSAGE_BYTES: Final = 64 * 1024
 MAX_METADATA_BYTES: Final = 8 * 1024
 
 
+def bind(
+    server: grpc.aio.Server,
+    listen: str,
+    credentials: grpc.ServerCredentials | None = None,
+    *,
+    purpose: str = "",
+) -> int:
+    """Bind `listen` (host:port, port 0 picks one; or unix:PATH) and return the port, or
+    raise ConfigError saying why not. `purpose` names the listener in the message."""
+    where = f"{purpose} on {listen!r}" if purpose else f"on {listen!r}"
+    try:
+        if credentials is None:
+            port = server.add_insecure_port(listen)
+        else:
+            port = server.add_secure_port(listen, credentials)
+    except RuntimeError as error:
+        raise ConfigError(f"cannot listen {where}: {error}") from None
+    if port == 0:
+        raise ConfigError(f"cannot listen {where}")
+    return port
+
+
+class UpstreamHealth:
+    """Reports CometChat's reachability on its own health service, for sync callers.
+
+    Every listener shares one health servicer, so this reports it on all of them.
+    """
+
+    def __init__(self, servicer: health.aio.HealthServicer) -> None:
+        self._servicer = servicer
+        self._updates: set[asyncio.Task[None]] = set()
+
+    def __call__(self, reachable: bool) -> None:
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if reachable
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        task = asyncio.get_running_loop().create_task(
+            self._servicer.set(UPSTREAM_HEALTH_SERVICE, status)
+        )
+        self._updates.add(task)
+        task.add_done_callback(self._updates.discard)
+
+
 class GrpcServer:
     """A started `grpc.aio` server and its health servicer."""
 
@@ -38,7 +83,7 @@ class GrpcServer:
         max_message_bytes: int = MAX_MESSAGE_BYTES,
         max_metadata_bytes: int = MAX_METADATA_BYTES,
         health_servicer: health.aio.HealthServicer | None = None,
-        metrics: Metrics | None = None,
+        metrics: RpcObserver | None = None,
     ) -> None:
         self._server = grpc.aio.server(
             interceptors=[AppIdentityInterceptor(authenticator, metrics)],
@@ -58,19 +103,10 @@ class GrpcServer:
             (AUTH_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server
         )
         self.port = 0
-        self._health_updates: set[asyncio.Task[None]] = set()
 
     def bind(self, listen: str, credentials: grpc.ServerCredentials | None = None) -> int:
         """Bind `listen` (host:port, port 0 picks one; or unix:PATH); returns the port."""
-        try:
-            if credentials is None:
-                self.port = self._server.add_insecure_port(listen)
-            else:
-                self.port = self._server.add_secure_port(listen, credentials)
-        except RuntimeError as error:
-            raise ConfigError(f"cannot listen on {listen!r}: {error}") from None
-        if self.port == 0:
-            raise ConfigError(f"cannot listen on {listen!r}")
+        self.port = bind(self._server, listen, credentials)
         return self.port
 
     async def start(self) -> None:
@@ -80,19 +116,6 @@ class GrpcServer:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         # Unknown until the first upstream answer.
         await self.health.set(UPSTREAM_HEALTH_SERVICE, health_pb2.HealthCheckResponse.UNKNOWN)
-
-    def set_upstream_health(self, reachable: bool) -> None:
-        """Report CometChat's reachability on its own health service (from sync callers)."""
-        status = (
-            health_pb2.HealthCheckResponse.SERVING
-            if reachable
-            else health_pb2.HealthCheckResponse.NOT_SERVING
-        )
-        task = asyncio.get_running_loop().create_task(
-            self.health.set(UPSTREAM_HEALTH_SERVICE, status)
-        )
-        self._health_updates.add(task)
-        task.add_done_callback(self._health_updates.discard)
 
     async def stop(self, grace: float | None) -> None:
         """Report NOT_SERVING, then stop, letting calls in flight finish within `grace`."""

@@ -9,19 +9,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
 import grpc
-import structlog
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from sidecar.adapters.cometchat.deadline import set_deadline_in
-from sidecar.adapters.metrics import Metrics
 from sidecar.domain.errors import SidecarError, fail
 from sidecar.domain.events import Change
 from sidecar.domain.model import AppIdentity, CallsUser, UserStatus
+from sidecar.entrypoints.rpc.access_log import RpcObserver, record_rpc
 from sidecar.entrypoints.rpc.identity import current_app
 from sidecar.entrypoints.rpc.status import to_status
 from sidecar.service.sessions import SessionService
 
-_log = structlog.get_logger(__name__)
 if TYPE_CHECKING:
     _Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -49,7 +47,7 @@ def encode_user(user: CallsUser) -> auth_pb2.CallsUser:
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     """`cometchat_sidecar.auth.v1.AuthService` over the session service."""
 
-    def __init__(self, service: SessionService, metrics: Metrics | None = None) -> None:
+    def __init__(self, service: SessionService, metrics: RpcObserver | None = None) -> None:
         self._service = service
         self._metrics = metrics
 
@@ -117,7 +115,7 @@ def _watch_message(change: Change, user: CallsUser | None) -> auth_pb2.WatchSess
 
 async def _run(
     context: _Context,
-    metrics: Metrics | None,
+    metrics: RpcObserver | None,
     method: str,
     requested_uid: str | None,
     call: Callable[[AppIdentity], Awaitable[CallsUser | None]],
@@ -130,17 +128,14 @@ async def _run(
     set_deadline_in(context.time_remaining())
 
     def log(reason: str, code: str, **extra: object) -> None:
-        seconds = time.perf_counter() - started
-        if metrics is not None:
-            metrics.rpc_finished(method, reason, code, seconds)
-        _log.info(
-            "rpc",
+        record_rpc(
+            metrics,
             method=method,
             app=app.name,
             uid=uid,
             reason=reason,
             code=code,
-            duration_ms=round(seconds * 1000, 3),
+            seconds=time.perf_counter() - started,
             **extra,
         )
 
