@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from sidecar.adapters.state.sealing import parse_state_key
 from sidecar.domain.errors import ConfigError
@@ -134,18 +134,35 @@ ENVIRONMENT: Final = {
     "max_apps": "COMETCHAT_SIDECAR_MAX_APPS",
     "max_sessions": "COMETCHAT_SIDECAR_MAX_SESSIONS",
 }
-# The state keys, like the API key: from the environment or from a file, never a flag.
+API_KEY_ENV: Final = "COMETCHAT_API_KEY"
+API_KEY_FILE_ENV: Final = "COMETCHAT_API_KEY_FILE"
 STATE_KEY_ENV: Final = "COMETCHAT_SIDECAR_STATE_KEY"
 STATE_KEY_FILE_ENV: Final = "COMETCHAT_SIDECAR_STATE_KEY_FILE"
 STATE_PREVIOUS_KEY_ENV: Final = "COMETCHAT_SIDECAR_STATE_PREVIOUS_KEY"
 STATE_PREVIOUS_KEY_FILE_ENV: Final = "COMETCHAT_SIDECAR_STATE_PREVIOUS_KEY_FILE"
-_KEY_FILES: Final = {
-    "state_key_file": STATE_KEY_FILE_ENV,
-    "state_previous_key_file": STATE_PREVIOUS_KEY_FILE_ENV,
+CONFIG_FILE_ENV: Final = "COMETCHAT_SIDECAR_CONFIG"
+
+
+@dataclass(frozen=True)
+class _SecretSource:
+    """Where a secret setting comes from: a file (its path a flag, an environment variable
+    or a config key) or an environment variable; never a flag, since flags show in `ps`."""
+
+    file_setting: str
+    file_env: str
+    value_env: str
+    what: str
+
+
+_SECRETS: Final = {
+    "api_key": _SecretSource("api_key_file", API_KEY_FILE_ENV, API_KEY_ENV, "API key file"),
+    "state_key": _SecretSource("state_key_file", STATE_KEY_FILE_ENV, STATE_KEY_ENV, "key file"),
+    "state_previous_key": _SecretSource(
+        "state_previous_key_file", STATE_PREVIOUS_KEY_FILE_ENV, STATE_PREVIOUS_KEY_ENV, "key file"
+    ),
 }
 # Numeric settings: (type, lowest allowed, highest allowed).
 _NUMBERS: Final[dict[str, tuple[type[int] | type[float], float, float]]] = {
-    "upstream_timeout_seconds": (float, 0.001, 300),
     "upstream_connect_timeout_seconds": (float, 0.001, 60),
     "upstream_read_timeout_seconds": (float, 0.001, 300),
     "upstream_max_attempts": (int, 1, 10),
@@ -170,10 +187,8 @@ _PATHS: Final = (
     "tls_key_file",
     "tls_client_ca_file",
 )
-API_KEY_ENV: Final = "COMETCHAT_API_KEY"
-API_KEY_FILE_ENV: Final = "COMETCHAT_API_KEY_FILE"
-CONFIG_FILE_ENV: Final = "COMETCHAT_SIDECAR_CONFIG"
-_FILE_KEYS: Final = frozenset(ENVIRONMENT) | {"api_key_file"} | frozenset(_KEY_FILES)
+_FILE_KEYS: Final = frozenset(ENVIRONMENT) | {s.file_setting for s in _SECRETS.values()}
+_Coerce: TypeAlias = Callable[[str, Any], Any]
 
 
 def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> Settings:
@@ -189,20 +204,16 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] = os.envi
     for name, variable in ENVIRONMENT.items():
         if variable in environ:
             merged[name] = environ[variable]
-    if API_KEY_FILE_ENV in environ:
-        merged["api_key_file"] = environ[API_KEY_FILE_ENV]
-    for name, variable in _KEY_FILES.items():
-        if variable in environ:
-            merged[name] = environ[variable]
+    for source in _SECRETS.values():
+        if source.file_env in environ:
+            merged[source.file_setting] = environ[source.file_env]
     merged.update({k: v for k, v in flags.items() if v is not None and k != "config"})
 
-    api_key = _api_key(merged.pop("api_key_file", None), environ)
-    state_key = _secret_from(merged.pop("state_key_file", None), STATE_KEY_ENV, environ)
-    previous = _secret_from(
-        merged.pop("state_previous_key_file", None), STATE_PREVIOUS_KEY_ENV, environ
+    values: dict[str, Any] = {name: _secret(name, merged, environ) for name in _SECRETS}
+    values.update(
+        {f.name: _coerce(f.name, merged[f.name]) for f in fields(Settings) if f.name in merged}
     )
-    values = {f.name: _coerce(f.name, merged[f.name]) for f in fields(Settings) if f.name in merged}
-    settings = Settings(api_key=api_key, state_key=state_key, state_previous_key=previous, **values)
+    settings = Settings(**values)
     _validate(settings)
     return settings
 
@@ -220,66 +231,71 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _api_key(path: object, environ: Mapping[str, str]) -> Secret | None:
+def _secret(name: str, merged: dict[str, Any], environ: Mapping[str, str]) -> Secret | None:
+    """A secret setting from its file (which wins) or its environment variable; never a flag."""
+    source = _SECRETS[name]
+    path = merged.pop(source.file_setting, None)
     if path:
         try:
             value = Path(str(path)).read_text(encoding="utf-8").strip()
         except OSError as error:
             raise ConfigError(
-                f"cannot read the API key file {str(path)!r}: {error.strerror}"
+                f"cannot read the {source.what} {str(path)!r}: {error.strerror}"
             ) from None
         if not value:
-            raise ConfigError(f"the API key file {str(path)!r} is empty")
+            raise ConfigError(f"the {source.what} {str(path)!r} is empty")
         return Secret(value)
-    value = environ.get(API_KEY_ENV, "").strip()
+    value = environ.get(source.value_env, "").strip()
     return Secret(value) if value else None
 
 
-def _secret_from(path: object, variable: str, environ: Mapping[str, str]) -> Secret | None:
-    """A secret from a file (which wins) or from an environment variable."""
-    if path:
-        try:
-            value = Path(str(path)).read_text(encoding="utf-8").strip()
-        except OSError as error:
-            raise ConfigError(f"cannot read the key file {str(path)!r}: {error.strerror}") from None
-        if not value:
-            raise ConfigError(f"the key file {str(path)!r} is empty")
-        return Secret(value)
-    value = environ.get(variable, "").strip()
-    return Secret(value) if value else None
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
-def _coerce(name: str, value: Any) -> Any:
-    if name == "dev":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off", ""):
-            return False
-        raise ConfigError(f"dev must be true or false, not {value!r}")
-    if name == "upstream_timeout_seconds":
-        number = _number(name, value, float, 0, 300)
-        if number <= 0:
-            raise ConfigError("upstream_timeout_seconds must be above 0 and at most 300")
-        return number
-    if name in _NUMBERS:
-        kind, lowest, highest = _NUMBERS[name]
-        return _number(name, value, kind, lowest, highest)
-    if name in _PATHS:
-        return Path(str(value)) if value else None
-    if name == "socket_apps":
-        apps = _string_list(name, value)
-        if len(set(apps)) != len(apps):
-            raise ConfigError("socket_apps names an app twice")
-        return tuple(check_app_name(app) for app in apps)
-    if name == "tls_client_apps":
-        return _client_apps(value)
-    if name in ("socket_owner", "socket_group") and isinstance(value, int):
-        return str(value)
-    if name == "redis_url":
-        return Secret(str(value).strip()) if str(value).strip() else None
+def _ranged(kind: type[int] | type[float], lowest: float, highest: float) -> _Coerce:
+    return lambda name, value: _number(name, value, kind, lowest, highest)
+
+
+def _timeout(name: str, value: Any) -> float:
+    """A total timeout: above 0 (0 would refuse every call), at most 300 s."""
+    number = _number(name, value, float, 0, 300)
+    if number <= 0:
+        raise ConfigError(f"{name} must be above 0 and at most 300")
+    return number
+
+
+def _path(name: str, value: Any) -> Path | None:
+    return Path(str(value)) if value else None
+
+
+def _socket_apps(name: str, value: Any) -> tuple[str, ...]:
+    apps = _string_list(name, value)
+    if len(set(apps)) != len(apps):
+        raise ConfigError(f"{name} names an app twice")
+    return tuple(check_app_name(app) for app in apps)
+
+
+def _id_or_name(name: str, value: Any) -> str:
+    """A user or group: a number in TOML, or a string anywhere."""
+    return (
+        str(value) if isinstance(value, int) and not isinstance(value, bool) else _text(name, value)
+    )
+
+
+def _secret_text(name: str, value: Any) -> Secret | None:
+    text = str(value).strip()
+    return Secret(text) if text else None
+
+
+def _text(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{name} must be a string, not {value!r}")
     return value.strip()
@@ -310,13 +326,13 @@ def _string_list(name: str, value: Any) -> list[str]:
     return [item.strip() for item in items if item.strip()]
 
 
-def _client_apps(value: Any) -> tuple[tuple[str, str], ...]:
+def _client_apps(name: str, value: Any) -> tuple[tuple[str, str], ...]:
     """`identity=app` pairs: a TOML table, or strings from the environment and flags."""
     if isinstance(value, dict):
         pairs = [(str(k), v) for k, v in value.items()]
     else:
         pairs = []
-        for item in _string_list("tls_client_apps", value):
+        for item in _string_list(name, value):
             identity, sep, app = item.rpartition("=")
             if not sep or not identity.strip():
                 raise ConfigError(f"tls_client_apps entries are IDENTITY=APP, not {item!r}")
@@ -327,6 +343,26 @@ def _client_apps(value: Any) -> tuple[tuple[str, str], ...]:
             raise ConfigError(f"tls_client_apps maps {identity!r} to no app")
         result.append((identity, app.strip()))
     return tuple(result)
+
+
+# How each setting read from a file, the environment or a flag becomes its value; a
+# setting not named here is a string.
+_COERCE: Final[dict[str, _Coerce]] = {
+    "dev": _boolean,
+    "upstream_timeout_seconds": _timeout,
+    **{name: _ranged(*limits) for name, limits in _NUMBERS.items()},
+    **dict.fromkeys(_PATHS, _path),
+    "socket_apps": _socket_apps,
+    "tls_client_apps": _client_apps,
+    "socket_owner": _id_or_name,
+    "socket_group": _id_or_name,
+    "redis_url": _secret_text,
+}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    coerce: _Coerce = _COERCE.get(name, _text)
+    return coerce(name, value)
 
 
 def _validate(settings: Settings) -> None:
