@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -32,6 +33,10 @@ TARGET_ENV = "COMETCHAT_SIDECAR_TARGET"
 CREDENTIAL_ENV = "COMETCHAT_SIDECAR_CREDENTIAL"
 
 
+if TYPE_CHECKING:
+    _Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cometchat-sidecar",
@@ -39,7 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_serve(commands)
+    _add_emulator(commands)
+    _add_hash_credential(commands)
+    _add_client(commands)
+    return parser
 
+
+def _add_serve(commands: _Commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="run the sidecar",
@@ -188,6 +200,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-apps", dest="max_apps", type=int)
     serve.add_argument("--max-sessions", dest="max_sessions", type=int)
 
+
+def _add_emulator(commands: _Commands) -> None:
     emulator = commands.add_parser(
         "emulator",
         help="run the CometChat emulator",
@@ -220,6 +234,8 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument("--hang-rate", type=float, default=0.0, help="share never answered")
     faults.add_argument("--fault-routes", default="", help="comma-separated route ids, e.g. R3,M1")
 
+
+def _add_hash_credential(commands: _Commands) -> None:
     commands.add_parser(
         "hash-credential",
         help="print the hash to store for an app credential",
@@ -227,6 +243,8 @@ def _parser() -> argparse.ArgumentParser:
         "line to store in that app's file in the credentials directory: sha256:<hex>.",
     )
 
+
+def _add_client(commands: _Commands) -> None:
     client = commands.add_parser(
         "client",
         help="call the sidecar's RPCs",
@@ -251,7 +269,6 @@ def _parser() -> argparse.ArgumentParser:
     calls.add_parser("whoami", help="GetLoggedInUser")
     calls.add_parser("logout", help="Logout")
     calls.add_parser("health", help="wait until the sidecar reports SERVING")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
