@@ -30,7 +30,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from sidecar.adapters.state.sealing import SealedRecordError, SessionSealer, StateKeyError
+from sidecar.adapters.state.sealing import SessionSealer, open_stored, resealed
 from sidecar.domain.errors import ConfigError, fail
 from sidecar.domain.events import Change, SessionEvent
 from sidecar.domain.model import Session
@@ -157,11 +157,7 @@ class RedisState:
             raise _unavailable("get", error) from None
         if sealed is None:
             return None
-        try:
-            return self._sealer.open(app, _as_bytes(sealed)).session
-        except SealedRecordError:
-            _log.error("state_record_unreadable", backend="redis", app=app)
-            raise fail("STATE_UNAVAILABLE") from None
+        return open_stored(self._sealer, app, _as_bytes(sealed), backend="redis")
 
     async def put(self, session: Session) -> None:
         sealed = self._sealer.seal(session)
@@ -304,27 +300,19 @@ class RedisState:
 
     async def _check_and_rotate(self) -> int:
         """Every session must open with the configured keys, else nothing is changed."""
-        stale: list[tuple[str, bytes, bytes]] = []
+        records: list[tuple[str, bytes]] = []
         prefix = f"{self._ns}session:"
         async for raw_key in self._redis.scan_iter(match=f"{prefix}*", count=500):
             key = _as_bytes(raw_key).decode()
             sealed = await self._redis.get(key)
-            if sealed is None:
-                continue
-            app = key[len(prefix) :]
-            try:
-                opened = self._sealer.open(app, _as_bytes(sealed))
-            except SealedRecordError as error:
-                raise StateKeyError(
-                    f"Redis holds a session (app {app!r}) that cannot be read: {error}. Start "
-                    "with the key it was written with (as the state key, or as the previous key "
-                    "to rotate); nothing in Redis was changed"
-                ) from None
-            if opened.with_previous_key:
-                stale.append((key, _as_bytes(sealed), self._sealer.seal(opened.session)))
-        for key, old, new in stale:
+            if sealed is not None:
+                records.append((key[len(prefix) :], _as_bytes(sealed)))
+        stale = resealed(
+            self._sealer, records, holder="Redis", unchanged="nothing in Redis was changed"
+        )
+        for app, old, new in stale:
             # Compare-and-swap: a session changed meanwhile by a replica is already current.
-            await self._swap(keys=[key], args=[old, new])
+            await self._swap(keys=[self._session_key(app)], args=[old, new])
         return len(stale)
 
     def __repr__(self) -> str:

@@ -15,13 +15,15 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sidecar.domain.errors import ConfigError
+from sidecar.domain.errors import ConfigError, fail
 from sidecar.domain.model import CallsUser, Session, UserStatus
 from sidecar.domain.secret import Secret
 
@@ -31,6 +33,7 @@ _NONCE_BYTES: Final = 12
 _HEADER: Final = 1 + _KEY_ID_BYTES + _NONCE_BYTES
 _AAD_PREFIX: Final = b"cometchat-sidecar/session/v1\x00"
 KEY_BYTES: Final = 32
+_log = structlog.get_logger(__name__)
 
 
 class StateKeyError(ConfigError):
@@ -103,6 +106,42 @@ class SessionSealer:
 
     def __repr__(self) -> str:
         return f"SessionSealer(rotating={self._previous_id is not None})"
+
+
+def open_stored(sealer: SessionSealer, app: str, record: bytes, *, backend: str) -> Session:
+    """The session a store read back. Every record was checked at start, so one that does
+    not open now was damaged since: logged, and answered as STATE_UNAVAILABLE."""
+    try:
+        return sealer.open(app, record).session
+    except SealedRecordError:
+        _log.error("state_record_unreadable", backend=backend, app=app)
+        raise fail("STATE_UNAVAILABLE") from None
+
+
+def resealed(
+    sealer: SessionSealer,
+    records: Iterable[tuple[str, bytes]],
+    *,
+    holder: str,
+    unchanged: str,
+) -> list[tuple[str, bytes, bytes]]:
+    """(app, record, the record sealed anew) for each of `records` (app, record) that is
+    sealed with the previous key: what key rotation rewrites. Every record must open with
+    the configured keys, else StateKeyError says which (`holder` names the store,
+    `unchanged` says that nothing in it was changed) and nothing is rewritten."""
+    stale: list[tuple[str, bytes, bytes]] = []
+    for app, record in records:
+        try:
+            opened = sealer.open(app, record)
+        except SealedRecordError as error:
+            raise StateKeyError(
+                f"{holder} holds a session (app {app!r}) that cannot be read: {error}. Start "
+                "with the key it was written with (as the state key, or as the previous key to "
+                f"rotate); {unchanged}"
+            ) from None
+        if opened.with_previous_key:
+            stale.append((app, record, sealer.seal(opened.session)))
+    return stale
 
 
 def _aad(app: str) -> bytes:

@@ -24,7 +24,7 @@ from typing import Final, TypeVar
 
 import structlog
 
-from sidecar.adapters.state.sealing import SealedRecordError, SessionSealer, StateKeyError
+from sidecar.adapters.state.sealing import SessionSealer, open_stored, resealed
 from sidecar.domain.errors import ConfigError, fail
 from sidecar.domain.model import Session
 
@@ -83,12 +83,7 @@ class SqliteSessionStore:
         )
         if row is None:
             return None
-        try:
-            return self._sealer.open(app, bytes(row[0])).session
-        except SealedRecordError:
-            # Checked at start, so only damage after start gets here.
-            _log.error("state_record_unreadable", backend="sqlite", app=app)
-            raise fail("STATE_UNAVAILABLE") from None
+        return open_stored(self._sealer, app, bytes(row[0]), backend="sqlite")
 
     async def put(self, session: Session) -> None:
         sealed = self._sealer.seal(session)
@@ -123,21 +118,18 @@ class SqliteSessionStore:
     def _check_and_rotate(self) -> int:
         """Every record must open with the configured keys, else nothing is changed."""
         rows = self._db.execute("SELECT app, sealed FROM sessions").fetchall()
-        stale: list[tuple[bytes, str]] = []
-        for app, sealed in rows:
-            try:
-                opened = self._sealer.open(app, bytes(sealed))
-            except SealedRecordError as error:
-                raise StateKeyError(
-                    f"the state file {str(self._path)!r} holds a session (app {app!r}) that "
-                    f"cannot be read: {error}. Start with the key it was written with (as the "
-                    "state key, or as the previous key to rotate); the file was not changed"
-                ) from None
-            if opened.with_previous_key:
-                stale.append((self._sealer.seal(opened.session), app))
+        stale = resealed(
+            self._sealer,
+            ((app, bytes(sealed)) for app, sealed in rows),
+            holder=f"the state file {str(self._path)!r}",
+            unchanged="the file was not changed",
+        )
         if stale:
             with self._db:
-                self._db.executemany("UPDATE sessions SET sealed = ? WHERE app = ?", stale)
+                self._db.executemany(
+                    "UPDATE sessions SET sealed = ? WHERE app = ?",
+                    [(new, app) for app, _, new in stale],
+                )
         return len(stale)
 
     def __repr__(self) -> str:
