@@ -1,11 +1,21 @@
-"""A live stack for tests: a real CometChat emulator and a real sidecar on loopback."""
+"""A live stack for tests: a real CometChat emulator and a real sidecar on loopback.
+
+    .venv/bin/python -m tests.stack
+
+runs one and prints the environment the client test suites read (`export NAME=value`
+lines), then serves until interrupted.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import os
 import secrets
+import signal
+import sys
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +26,7 @@ from sidecar.bootstrap import RunningSidecar, running_sidecar
 from sidecar.config import Settings
 from sidecar.domain.secret import Secret
 from sidecar.emulator import Emulator
+from sidecar.logs import configure_logging
 
 
 @dataclass(frozen=True)
@@ -84,3 +95,33 @@ async def live_stack(
         )
         async with running_sidecar(settings, grace=1.0) as sidecar:
             yield Stack(emulator, sidecar, settings, credentials)
+
+
+def client_environment(stack: Stack, app: str = "app-a") -> dict[str, str]:
+    """The variables every client's live test reads."""
+    return {
+        "SIDECAR_ADDRESS": stack.address,
+        "SIDECAR_APP_CREDENTIAL": stack.credentials[app],
+        "EMULATOR_API_URL": stack.emulator.api_url,
+        "EMULATOR_APP_ID": stack.emulator.config.app_id,
+        "EMULATOR_API_KEY": stack.emulator.config.full_access_key,
+    }
+
+
+async def _main() -> None:
+    configure_logging("warning")
+    with tempfile.TemporaryDirectory() as workdir:
+        async with live_stack(Path(workdir), apps=("app-a",)) as stack:
+            for name, value in client_environment(stack).items():
+                print(f"export {name}={value}", flush=True)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            await stop.wait()
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_main())
+    sys.exit(0)

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import client_environment
-from tests.stack import live_stack
+from tests.stack import client_environment, live_stack
 
 pytestmark = pytest.mark.e2e
 

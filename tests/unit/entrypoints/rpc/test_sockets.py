@@ -9,7 +9,6 @@ import pytest
 
 from sidecar.domain.errors import ConfigError
 from sidecar.entrypoints.rpc.sockets import check_app_name, prepare, resolve_group, resolve_user
-from sidecar.entrypoints.rpc.tls import TlsFiles, server_credentials
 
 
 @pytest.mark.parametrize("name", ["billing", "app-a", "App_2.v1", "x"])
@@ -39,19 +38,3 @@ def test_owner_and_group_are_ids_or_names() -> None:
         resolve_user("no-such-user-here")
     with pytest.raises(ConfigError, match="no group"):
         resolve_group("no-such-group-here")
-
-
-def test_tls_files_that_are_missing_or_no_pem_are_refused_without_quoting_them(
-    tmp_path: Path,
-) -> None:
-    key = tmp_path / "key.pem"
-    key.write_text("private-key-material-0123456789")
-    cert = tmp_path / "cert.pem"
-    cert.write_text("-----BEGIN CERTIFICATE-----\n")
-
-    with pytest.raises(ConfigError, match="cannot read the TLS certificate file"):
-        server_credentials(TlsFiles(tmp_path / "missing.pem", key))
-    with pytest.raises(ConfigError, match="is not PEM") as refused:
-        server_credentials(TlsFiles(cert, key))
-
-    assert "private-key-material" not in str(refused.value)
