@@ -1,5 +1,8 @@
-"""Command line: `serve` runs the sidecar, `emulator` runs the CometChat emulator,
-`client` calls the sidecar's RPCs so a person can try it without writing code."""
+"""The command line: serve, emulator, hash-credential and client.
+
+`serve` runs the sidecar, `emulator` runs the CometChat emulator, `client` calls the
+sidecar's RPCs so a person can try it without writing code.
+"""
 
 from __future__ import annotations
 

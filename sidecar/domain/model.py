@@ -1,4 +1,4 @@
-"""The sidecar's domain: users, sessions, app identities. No I/O here."""
+"""Users, sessions and app identities."""
 
 from __future__ import annotations
 

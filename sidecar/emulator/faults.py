@@ -1,6 +1,7 @@
-"""Fault injection: per-route queues of faults, each one consumed by one request, and a
-standing policy (latency, error rate, resets, hangs) that applies to every request until
-it is changed.
+"""Fault injection: per-route queues of one-shot faults, and a standing fault policy.
+
+A queued fault is consumed by one request; the standing policy (latency, error rate,
+resets, hangs) applies to every request until it is changed.
 
 A fault says what happens instead of the normal answer; the server acts on its kind, the route
 handlers never see it. Both are switchable at run time: from Python, over the admin endpoint

@@ -1,5 +1,8 @@
-"""A token bucket per app for logins, so one noisy app cannot spend CometChat's
-rate limit (which is per CometChat app, shared by every local app) for the others."""
+"""A token bucket per app for logins.
+
+So one noisy app cannot spend CometChat's rate limit (which is per CometChat app, shared
+by every local app) for the others.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""The listeners: TCP (plain on loopback, or TLS / mutual TLS) and one Unix socket per
-app. Each listener is its own gRPC server over the one session service, with the
-way of identifying apps that fits it."""
+"""The listeners: TCP (plain on loopback, TLS or mutual TLS) and one Unix socket per app.
+
+Each listener is its own gRPC server over the one session service, with the way of
+identifying apps that fits it.
+"""
 
 from __future__ import annotations
 

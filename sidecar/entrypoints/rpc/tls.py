@@ -1,5 +1,4 @@
-"""TLS for the TCP listener: the server's certificate and key, and for mutual TLS the
-CA that client certificates must chain to."""
+"""TLS for the TCP listener: the server's certificate and key, and mutual TLS's client CA."""
 
 from __future__ import annotations
 
