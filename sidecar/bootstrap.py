@@ -182,6 +182,7 @@ def listener_config(settings: Settings, registry: AppRegistry | None) -> Listene
         sockets=sockets,
         max_message_bytes=settings.max_message_bytes,
         max_metadata_bytes=settings.max_metadata_bytes,
+        max_calls_in_flight_per_app=settings.max_calls_in_flight_per_app,
     )
 
 

@@ -182,6 +182,12 @@ def _add_serve(commands: _Commands) -> None:
         help="per-app login rate (token bucket refill; 0 turns the limit off)",
     )
     tcp.add_argument("--login-burst", dest="login_burst", type=int, help="per-app login burst")
+    tcp.add_argument(
+        "--max-calls-in-flight-per-app",
+        dest="max_calls_in_flight_per_app",
+        type=int,
+        help="unary calls one app may have in flight at once; more are refused at once",
+    )
     # Where sessions live. The Redis URL (it may hold a password) and the state keys
     # are never flags: environment or file only.
     serve.add_argument("--state-backend", dest="state_backend", choices=STATE_BACKENDS)

@@ -68,6 +68,8 @@ class Settings:
     # Per-app token bucket on logins that would go upstream; rate 0 turns it off.
     login_rate_per_second: float = 5.0
     login_burst: int = 20
+    # Unary calls one app may have in flight at once, over every listener.
+    max_calls_in_flight_per_app: int = 64
     # Where sessions live (sidecar/adapters/state/): "" = sqlite with a state_path, else memory.
     state_backend: str = ""
     state_path: Path | None = None
@@ -127,6 +129,7 @@ ENVIRONMENT: Final = {
     "max_metadata_bytes": "COMETCHAT_SIDECAR_MAX_METADATA_BYTES",
     "login_rate_per_second": "COMETCHAT_SIDECAR_LOGIN_RATE_PER_SECOND",
     "login_burst": "COMETCHAT_SIDECAR_LOGIN_BURST",
+    "max_calls_in_flight_per_app": "COMETCHAT_SIDECAR_MAX_CALLS_IN_FLIGHT_PER_APP",
     "state_backend": "COMETCHAT_SIDECAR_STATE_BACKEND",
     "state_path": "COMETCHAT_SIDECAR_STATE_PATH",
     "redis_url": "COMETCHAT_SIDECAR_REDIS_URL",
@@ -175,6 +178,7 @@ _NUMBERS: Final[dict[str, tuple[type[int] | type[float], float, float]]] = {
     "max_metadata_bytes": (int, 1024, 64 * 1024),
     "login_rate_per_second": (float, 0, 10000),
     "login_burst": (int, 1, 100000),
+    "max_calls_in_flight_per_app": (int, 1, 100000),
     "revocation_check_seconds": (float, 0, 86400),
     "max_apps": (int, 1, 1_000_000),
     "max_sessions": (int, 1, 10_000_000),

@@ -7,7 +7,7 @@ gRPC code names, endpoint ids (R3, M1, M2), HTTP statuses and retry causes.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -19,6 +19,9 @@ from sidecar.service.ports import SessionStore
 _PREFIX: Final = "cometchat_sidecar"
 _OWN_REASONS: Final = frozenset(REASONS) | {"OK", "CANCELLED"}
 # Buckets from a cached answer (sub-millisecond) to a slow upstream near the deadline.
+# Distinct (method, reason, code) whose children are kept: reasons are bounded (a
+# CometChat code outside the table counts as OTHER_UPSTREAM_CODE), and so is this.
+_CHILDREN_KEPT: Final = 1024
 _BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
@@ -72,14 +75,26 @@ class Metrics:
             registry=r,
         )
         self._up.set(-1)
+        # The label children of each (method, reason, code) seen, so that counting a call
+        # is two increments, not two label lookups under the metric's lock.
+        self._rpc_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self._sessions = Gauge(
             f"{_PREFIX}_live_sessions", "apps with a logged-in session", registry=r
         )
 
     def rpc_finished(self, method: str, reason: str, code: str, seconds: float) -> None:
-        label = reason if reason in _OWN_REASONS else "OTHER_UPSTREAM_CODE"
-        self._rpcs.labels(method, label, code).inc()
-        self._rpc_seconds.labels(method).observe(seconds)
+        children = self._rpc_children.get((method, reason, code))
+        if children is None:
+            label = reason if reason in _OWN_REASONS else "OTHER_UPSTREAM_CODE"
+            children = (
+                self._rpcs.labels(method, label, code),
+                self._rpc_seconds.labels(method),
+            )
+            if len(self._rpc_children) < _CHILDREN_KEPT:
+                self._rpc_children[(method, reason, code)] = children
+        count, latency = children
+        count.inc()
+        latency.observe(seconds)
 
     def upstream_call(self, endpoint: str, status: str, seconds: float) -> None:
         self._upstream.labels(endpoint, status).inc()

@@ -94,6 +94,12 @@ REASONS: Final[MappingProxyType[str, ReasonSpec]] = MappingProxyType(
             "The app's login rate limit was reached; RetryInfo says when the next login is"
             " admitted",
         ),
+        "ERROR_TOO_MANY_CALLS_IN_FLIGHT": _sidecar(
+            "RESOURCE_EXHAUSTED",
+            True,
+            "The app already has its maximum of calls in flight (max_calls_in_flight_per_app);"
+            " RetryInfo says when to try again",
+        ),
         "UPSTREAM_UNAVAILABLE": _sidecar("UNAVAILABLE", True, "CometChat could not be reached"),
         "UPSTREAM_TIMEOUT": _sidecar("DEADLINE_EXCEEDED", True, "CometChat did not answer in time"),
         "UPSTREAM_BAD_RESPONSE": _sidecar(

@@ -162,7 +162,8 @@ def test_sighup_reloads_the_log_level(emulator: dict[str, str], tmp_path: Path) 
     try:
         assert asyncio.run(_whoami(address, credentials["app-a"])) == "OK"
 
-        config.write_text('log_level = "info"\n', encoding="utf-8")
+        # A successful read is logged at debug: visible only once the level says so.
+        config.write_text('log_level = "debug"\n', encoding="utf-8")
         process.send_signal(signal.SIGHUP)
         reloaded = lines.wait_for(lambda r: r["event"] == "reloaded")
         assert asyncio.run(_whoami(address, credentials["app-a"])) == "OK"
@@ -177,7 +178,7 @@ def test_sighup_reloads_the_log_level(emulator: dict[str, str], tmp_path: Path) 
         _stop(process)
 
     assert reloaded["applied"] == ["app_credentials", "log_level"]
-    assert rpc["method"] == "GetLoggedInUser"
+    assert (rpc["method"], rpc["level"]) == ("GetLoggedInUser", "debug")
     # Only the call made after the reload was logged.
     assert sum(1 for r in lines.records if r["event"] == "rpc") == 1
     assert "log_level must be one of" in failed["error"]

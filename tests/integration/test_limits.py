@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import grpc
 import pytest
 from cometchat_sidecar.auth.v1 import auth_pb2_grpc
 
+from sidecar.emulator.faults import FaultPolicy
+from sidecar.emulator.state import RouteId
 from tests.integration.conftest import AppClient, fails
 from tests.stack import live_stack
 
@@ -91,3 +94,35 @@ async def test_a_noisy_app_is_rate_limited_and_the_others_are_not(tmp_path: Path
         user = await noisy.whoami()
         assert user is not None
         assert user.uid == "cometchat-uid-2"
+
+
+async def test_an_app_over_its_in_flight_limit_is_refused_at_once_and_others_are_not(
+    tmp_path: Path,
+) -> None:
+    async with live_stack(tmp_path, max_calls_in_flight_per_app=2) as stack:
+        # Every login takes 300 ms upstream, so two of app-a's stay in flight.
+        stack.emulator.set_fault_policy(FaultPolicy(latency_ms=300, routes=frozenset({RouteId.R3})))
+        async with grpc.aio.insecure_channel(stack.address) as channel:
+            stub = auth_pb2_grpc.AuthServiceStub(channel)
+            app_a = AppClient(stub, stack.metadata("app-a"))
+            app_b = AppClient(stub, stack.metadata("app-b"))
+            first = asyncio.ensure_future(app_a.login("cometchat-uid-1"))
+            second = asyncio.ensure_future(app_a.login("cometchat-uid-1"))  # joins the first
+            await asyncio.sleep(0.1)
+
+            refused = await fails(app_a.whoami())
+            other_app = await app_b.whoami()
+            joined = await asyncio.gather(first, second)
+            after = await app_a.whoami()
+
+        assert (refused.code, refused.reason) == (
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "ERROR_TOO_MANY_CALLS_IN_FLIGHT",
+        )
+        assert refused.retry_delay is not None
+        assert 0 < refused.retry_delay <= 1
+        assert other_app is None
+        assert [user.uid for user in joined] == ["cometchat-uid-1", "cometchat-uid-1"]
+        assert after is not None
+        assert after.uid == "cometchat-uid-1"
+        assert stack.emulator.request_count("R3") == 1

@@ -1,4 +1,4 @@
-"""Who is calling: the app's identity is settled here, before any servicer runs.
+"""Who is calling: each listener's way of telling apps apart.
 
 Each listener has one way of telling apps apart (an `Authenticator`):
 
@@ -9,50 +9,39 @@ Each listener has one way of telling apps apart (an `Authenticator`):
   against the hashed credentials of `AppRegistry` (`BearerCredentials`);
 - open mode: every caller is the app `default` (`OpenMode`, loopback only).
 
-The interceptor also turns a request that does not decode into a documented error
-instead of gRPC's bare "exception deserializing request".
+Each listener's servicers hold its authenticator and ask it at the start of every
+call (`CallRunner` in `calls.py`): no interceptor, so no extra coroutine or handler
+objects per call.
 """
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol
-
-import grpc
-from cometchat_sidecar.auth.v1 import auth_pb2
-from google.protobuf.message import DecodeError
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from sidecar.adapters.credentials import AppRegistry
-from sidecar.domain.errors import ConfigError, SidecarError, fail
+from sidecar.domain.errors import ConfigError, fail
 from sidecar.domain.model import AppIdentity
-from sidecar.entrypoints.rpc.access_log import RpcObserver, record_rpc
-from sidecar.entrypoints.rpc.status import to_status
-
-DEFAULT_APP: Final = AppIdentity("default")
-# Every method of AuthService needs a caller; health and reflection do not.
-PROTECTED_PREFIX: Final = f"/{auth_pb2.DESCRIPTOR.services_by_name['AuthService'].full_name}/"
-_BEARER: Final = "bearer "
 
 if TYPE_CHECKING:
-    _Handler = grpc.RpcMethodHandler[Any, Any]
+    import grpc
+
     _Context = grpc.aio.ServicerContext[Any, Any]
 
-Metadata = Sequence[tuple[str, str | bytes]]
-
-current_app: contextvars.ContextVar[AppIdentity] = contextvars.ContextVar("current_app")
+DEFAULT_APP: Final = AppIdentity("default")
+_BEARER: Final = "bearer "
 
 
 class Authenticator(Protocol):
     """Names the app a call comes from, or raises a SidecarError saying why not."""
 
-    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity: ...
+    def identify(self, context: _Context) -> AppIdentity: ...
 
 
 class OpenMode:
     """Every caller is the app `default`."""
 
-    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity:
+    def identify(self, context: _Context) -> AppIdentity:
         return DEFAULT_APP
 
 
@@ -62,7 +51,7 @@ class FixedApp:
     def __init__(self, app: str) -> None:
         self.app = AppIdentity(app)
 
-    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity:
+    def identify(self, context: _Context) -> AppIdentity:
         return self.app
 
 
@@ -72,8 +61,10 @@ class BearerCredentials:
     def __init__(self, registry: AppRegistry) -> None:
         self.registry = registry
 
-    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity:
-        values = [value for key, value in metadata if key == "authorization"]
+    def identify(self, context: _Context) -> AppIdentity:
+        values = [
+            value for key, value in context.invocation_metadata() or () if key == "authorization"
+        ]
         if not values:
             raise fail("ERROR_MISSING_APP_CREDENTIAL")
         if len(values) > 1 or not isinstance(values[0], str):
@@ -101,7 +92,7 @@ class ClientCertificates:
             raise ConfigError("mutual TLS needs at least one certificate identity -> app entry")
         self.table = dict(table)
 
-    def identify(self, metadata: Metadata, context: _Context) -> AppIdentity:
+    def identify(self, context: _Context) -> AppIdentity:
         peer = context.auth_context()
         names = [*peer.get("x509_subject_alternative_name", ())]
         names += [*peer.get("x509_common_name", ())]
@@ -111,99 +102,3 @@ class ClientCertificates:
         if len(apps) != 1:
             raise fail("ERROR_UNKNOWN_CLIENT_CERTIFICATE")
         return AppIdentity(apps.pop())
-
-
-class _Undecodable:
-    """Stands in for a request whose bytes are not a message of the method's type."""
-
-
-_UNDECODABLE: Final = _Undecodable()
-
-
-def _tolerant(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
-    if deserialize is None:
-        return None
-
-    def decode(raw: bytes) -> Any:
-        try:
-            return deserialize(raw)
-        except DecodeError:
-            return _UNDECODABLE
-
-    return decode
-
-
-class AppIdentityInterceptor(grpc.aio.ServerInterceptor):
-    """Decides the calling app for AuthService methods and hands it on in `current_app`."""
-
-    def __init__(self, authenticator: Authenticator, metrics: RpcObserver | None = None) -> None:
-        self._authenticator = authenticator
-        self._metrics = metrics
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[_Handler | None]],
-        details: grpc.HandlerCallDetails,
-    ) -> _Handler | None:
-        handler = await continuation(details)
-        method: str = details.method
-        if handler is None or not method.startswith(PROTECTED_PREFIX):
-            return handler
-        metadata: Metadata = tuple(details.invocation_metadata or ())
-        authenticator, metrics = self._authenticator, self._metrics
-
-        async def bind(request: Any, context: _Context) -> None:
-            """Set `current_app` for the call, or refuse it (always raises then)."""
-            try:
-                identity = authenticator.identify(metadata, context)
-            except SidecarError as error:
-                await _refuse(context, metrics, method, None, error)
-            if request is _UNDECODABLE:
-                await _refuse(context, metrics, method, identity, fail("ERROR_MALFORMED_REQUEST"))
-            current_app.set(identity)
-
-        if handler.unary_stream is not None:  # WatchSession
-            inner_stream: Any = handler.unary_stream
-
-            async def unary_stream(request: Any, context: _Context) -> Any:
-                await bind(request, context)
-                async for item in inner_stream(request, context):
-                    yield item
-
-            return grpc.unary_stream_rpc_method_handler(
-                unary_stream,
-                request_deserializer=_tolerant(handler.request_deserializer),
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_unary is None:
-            raise TypeError(f"no identity binding for the streaming shape of {method}")
-        inner: Any = handler.unary_unary
-
-        async def unary_unary(request: Any, context: _Context) -> Any:
-            await bind(request, context)
-            return await inner(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            unary_unary,
-            request_deserializer=_tolerant(handler.request_deserializer),
-            response_serializer=handler.response_serializer,
-        )
-
-
-async def _refuse(
-    context: _Context,
-    metrics: RpcObserver | None,
-    method: str,
-    app: AppIdentity | None,
-    error: SidecarError,
-) -> NoReturn:
-    record_rpc(
-        metrics,
-        method=method.rsplit("/", 1)[-1],
-        app=app.name if app is not None else None,
-        reason=error.reason,
-        code=error.spec.code,
-        seconds=0.0,
-    )
-    await context.abort_with_status(to_status(error))
-    raise AssertionError("abort_with_status returned")  # it always raises

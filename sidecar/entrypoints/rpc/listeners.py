@@ -17,6 +17,7 @@ from grpc_health.v1 import health
 from sidecar.domain.errors import ConfigError
 from sidecar.entrypoints.addresses import bound_address
 from sidecar.entrypoints.rpc.access_log import RpcObserver
+from sidecar.entrypoints.rpc.calls import CallRunner, InFlightLimits
 from sidecar.entrypoints.rpc.identity import Authenticator, FixedApp
 from sidecar.entrypoints.rpc.server import GrpcServer
 from sidecar.entrypoints.rpc.sockets import (
@@ -58,6 +59,7 @@ class ListenerConfig:
     sockets: SocketListeners | None
     max_message_bytes: int
     max_metadata_bytes: int
+    max_calls_in_flight_per_app: int
 
 
 @dataclass
@@ -81,16 +83,16 @@ async def serving(
     grace: float,
 ) -> AsyncIterator[Listeners]:
     """Bind and start every listener `config` asks for; stop them and remove the
-    sockets on exit."""
+    sockets on exit. The per-app in-flight limit counts an app's calls on all of them."""
+    limits = InFlightLimits(config.max_calls_in_flight_per_app)
 
     def server_for(authenticator: Authenticator) -> GrpcServer:
         return GrpcServer(
             service,
-            authenticator,
+            CallRunner(authenticator, observer, limits),
             max_message_bytes=config.max_message_bytes,
             max_metadata_bytes=config.max_metadata_bytes,
             health_servicer=health_servicer,
-            metrics=observer,
         )
 
     listeners = Listeners()

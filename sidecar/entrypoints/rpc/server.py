@@ -1,4 +1,4 @@
-"""The gRPC server: AuthService behind the identity interceptor, plus health and reflection."""
+"""The gRPC server: AuthService for one listener's callers, plus health and reflection."""
 
 from __future__ import annotations
 
@@ -6,17 +6,16 @@ import asyncio
 from typing import Final
 
 import grpc
-from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from sidecar.domain.errors import ConfigError
-from sidecar.entrypoints.rpc.access_log import RpcObserver
-from sidecar.entrypoints.rpc.identity import AppIdentityInterceptor, Authenticator
-from sidecar.entrypoints.rpc.servicer import AuthServicer
+from sidecar.entrypoints.rpc import servicer
+from sidecar.entrypoints.rpc.calls import CallRunner
+from sidecar.entrypoints.rpc.handlers import add_service
 from sidecar.service.sessions import SessionService
 
-AUTH_SERVICE: Final = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name
+AUTH_SERVICE: Final = servicer.AUTH_SERVICE.full_name
 # Named health service for CometChat's reachability; never part of "" or AUTH_SERVICE.
 UPSTREAM_HEALTH_SERVICE: Final = "cometchat_sidecar.upstream.CometChat"
 # Every request this API takes is a few hundred bytes; 64 KiB leaves room and
@@ -78,15 +77,13 @@ class GrpcServer:
     def __init__(
         self,
         service: SessionService,
-        authenticator: Authenticator,
+        calls: CallRunner,
         *,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
         max_metadata_bytes: int = MAX_METADATA_BYTES,
         health_servicer: health.aio.HealthServicer | None = None,
-        metrics: RpcObserver | None = None,
     ) -> None:
         self._server = grpc.aio.server(
-            interceptors=[AppIdentityInterceptor(authenticator, metrics)],
             options=[
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.max_metadata_size", max_metadata_bytes),
@@ -94,8 +91,11 @@ class GrpcServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        auth_pb2_grpc.add_AuthServiceServicer_to_server(
-            AuthServicer(service, metrics), self._server
+        add_service(
+            self._server,
+            servicer.AUTH_SERVICE,
+            servicer.AuthServicer(service, calls),
+            raw_responses=servicer.RAW_RESPONSES,
         )
         self.health = health_servicer or health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)

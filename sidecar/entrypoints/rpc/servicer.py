@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Final
 
-import grpc
-from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
+from cometchat_sidecar.auth.v1 import auth_pb2
 
-from sidecar.adapters.cometchat.deadline import set_deadline_in
-from sidecar.domain.errors import SidecarError, fail
 from sidecar.domain.events import Change
-from sidecar.domain.model import AppIdentity, CallsUser, UserStatus
-from sidecar.entrypoints.rpc.access_log import RpcObserver, record_rpc
-from sidecar.entrypoints.rpc.identity import current_app
-from sidecar.entrypoints.rpc.status import to_status
+from sidecar.domain.model import CallsUser, UserStatus
+from sidecar.entrypoints.rpc.calls import CallRunner
 from sidecar.service.sessions import SessionService
 
 if TYPE_CHECKING:
+    import grpc
+
     _Context = grpc.aio.ServicerContext[Any, Any]
 
 _STATUS: Final = {
@@ -34,8 +28,12 @@ _CHANGE: Final = {
     Change.LOGGED_OUT: auth_pb2.SESSION_CHANGE_LOGGED_OUT,
     Change.REVOKED: auth_pb2.SESSION_CHANGE_REVOKED,
 }
-# A UID in a log line is shortened: hostile input should not make huge lines.
-_LOGGED_UID_MAX: Final = 128
+AUTH_SERVICE: Final = auth_pb2.DESCRIPTOR.services_by_name["AuthService"]
+# GetLoggedInUser answers bytes serialised once per user (see `_answer`).
+RAW_RESPONSES: Final = frozenset({"GetLoggedInUser"})
+_NOBODY: Final = auth_pb2.GetLoggedInUserResponse().SerializeToString()
+# Distinct users whose answer is kept; past this the cache starts again.
+_ANSWERS_KEPT: Final = 4096
 
 
 def encode_user(user: CallsUser) -> auth_pb2.CallsUser:
@@ -44,66 +42,97 @@ def encode_user(user: CallsUser) -> auth_pb2.CallsUser:
     )
 
 
-class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
+def _requested_uid(request: auth_pb2.LoginRequest) -> str:
+    return request.uid
+
+
+def _uid(user: CallsUser | None) -> str | None:
+    return user.uid if user is not None else None
+
+
+class AuthServicer:
     """`cometchat_sidecar.auth.v1.AuthService` over the session service."""
 
-    def __init__(self, service: SessionService, metrics: RpcObserver | None = None) -> None:
+    def __init__(self, service: SessionService, calls: CallRunner) -> None:
         self._service = service
-        self._metrics = metrics
+        self._calls = calls
+        self._answers: dict[CallsUser, bytes] = {}
 
     async def Login(
         self, request: auth_pb2.LoginRequest, context: _Context
     ) -> auth_pb2.LoginResponse:
-        user = await _run(
+        user = await self._calls.run(
+            request,
             context,
-            self._metrics,
             "Login",
-            request.uid,
             lambda app: self._service.login(app, request.uid, request.api_key),
+            request_uid=_requested_uid,
         )
-        assert user is not None
         return auth_pb2.LoginResponse(user=encode_user(user))
 
     async def LoginWithToken(
         self, request: auth_pb2.LoginWithTokenRequest, context: _Context
     ) -> auth_pb2.LoginWithTokenResponse:
-        user = await _run(
+        user = await self._calls.run(
+            request,
             context,
-            self._metrics,
             "LoginWithToken",
-            None,
             lambda app: self._service.login_with_token(app, request.auth_token),
+            uid_of=_uid,
         )
-        assert user is not None
         return auth_pb2.LoginWithTokenResponse(user=encode_user(user))
 
     async def GetLoggedInUser(
         self, request: auth_pb2.GetLoggedInUserRequest, context: _Context
-    ) -> auth_pb2.GetLoggedInUserResponse:
-        user = await _run(
-            context, self._metrics, "GetLoggedInUser", None, self._service.get_logged_in_user
+    ) -> bytes:
+        user = await self._calls.run(
+            request,
+            context,
+            "GetLoggedInUser",
+            self._service.get_logged_in_user,
+            uid_of=_uid,
+            read=True,
+            upstream=False,
         )
-        if user is None:
-            return auth_pb2.GetLoggedInUserResponse()
-        return auth_pb2.GetLoggedInUserResponse(user=encode_user(user))
+        return self._answer(user)
 
     async def Logout(
         self, request: auth_pb2.LogoutRequest, context: _Context
     ) -> auth_pb2.LogoutResponse:
-        await _run(context, self._metrics, "Logout", None, self._service.logout)
+        await self._calls.run(request, context, "Logout", self._service.logout, uid_of=_uid)
         return auth_pb2.LogoutResponse()
 
     async def WatchSession(
         self, request: auth_pb2.WatchSessionRequest, context: _Context
     ) -> AsyncIterator[auth_pb2.WatchSessionResponse]:
+        app = await self._calls.identify(request, context, "WatchSession")
         # Subscribed before the current state is read, so no change falls in between.
-        with self._service.watch(current_app.get()) as watch:
-            user = await _run(
-                context, self._metrics, "WatchSession", None, self._service.get_logged_in_user
+        with self._service.watch(app) as watch:
+            user = await self._calls.run(
+                request,
+                context,
+                "WatchSession",
+                self._service.get_logged_in_user,
+                uid_of=_uid,
+                read=True,
+                upstream=False,
+                app=app,
             )
             yield _watch_message(Change.CURRENT, user)
             while (event := await watch.next()) is not None:
                 yield _watch_message(event.change, event.user)
+
+    def _answer(self, user: CallsUser | None) -> bytes:
+        """The serialised answer for `user`: the same bytes until the session changes."""
+        if user is None:
+            return _NOBODY
+        answer = self._answers.get(user)
+        if answer is None:
+            if len(self._answers) >= _ANSWERS_KEPT:
+                self._answers.clear()
+            answer = auth_pb2.GetLoggedInUserResponse(user=encode_user(user)).SerializeToString()
+            self._answers[user] = answer
+        return answer
 
 
 def _watch_message(change: Change, user: CallsUser | None) -> auth_pb2.WatchSessionResponse:
@@ -111,50 +140,3 @@ def _watch_message(change: Change, user: CallsUser | None) -> auth_pb2.WatchSess
     if user is not None:
         message.user.CopyFrom(encode_user(user))
     return message
-
-
-async def _run(
-    context: _Context,
-    metrics: RpcObserver | None,
-    method: str,
-    requested_uid: str | None,
-    call: Callable[[AppIdentity], Awaitable[CallsUser | None]],
-) -> CallsUser | None:
-    """Run one RPC's service call; log exactly one line for it; map its error."""
-    app = current_app.get()
-    started = time.perf_counter()
-    uid = requested_uid[:_LOGGED_UID_MAX] if requested_uid is not None else None
-    # Upstream calls made for this RPC stop before the caller gives up.
-    set_deadline_in(context.time_remaining())
-
-    def log(reason: str, code: str, **extra: object) -> None:
-        record_rpc(
-            metrics,
-            method=method,
-            app=app.name,
-            uid=uid,
-            reason=reason,
-            code=code,
-            seconds=time.perf_counter() - started,
-            **extra,
-        )
-
-    try:
-        user = await call(app)
-    except SidecarError as error:
-        log(error.reason, error.spec.code)
-        await context.abort_with_status(to_status(error))
-        raise  # unreachable: abort_with_status raises
-    except asyncio.CancelledError:
-        log("CANCELLED", "CANCELLED")
-        raise
-    except Exception as error:
-        # Only the type and the frames: an exception's text may quote what was sent.
-        frames = [f"{f.filename}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)]
-        log("INTERNAL", "INTERNAL", error_type=type(error).__name__, frames=frames[-5:])
-        await context.abort_with_status(to_status(fail("INTERNAL")))
-        raise  # unreachable
-    if user is not None and uid is None:
-        uid = user.uid
-    log("OK", "OK")
-    return user
