@@ -9,23 +9,44 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+UV := $(VENV)/bin/uv
+UV_STAMP := $(VENV)/.uv-installed
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
 BUF := tools/node_modules/.bin/buf
 GENERATED := clients/python/src/cometchat_sidecar/auth clients/go/authv1 clients/node/src/gen clients/java/src/generated
 
-.PHONY: run test venv tools deploy-tools redis lint generate check-generated pytest bench clean
+.PHONY: run test venv lock check-lock tools deploy-tools redis lint generate check-generated pytest bench clean
 
 run: venv
 	scripts/run-dev.sh
 
-test: venv tools deploy-tools redis lint check-generated pytest
+test: venv check-lock tools deploy-tools redis lint check-generated pytest
 
-$(STAMP): pyproject.toml clients/python/pyproject.toml
+# Everything installs from the lock (uv.lock, with hashes): first uv itself with pip from
+# requirements/bootstrap.txt, then `uv sync --frozen` makes .venv exactly the locked
+# runtime + dev set, with the sidecar and clients/python editable.
+$(UV_STAMP): requirements/bootstrap.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e clients/python -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+	  -r requirements/bootstrap.txt
+	touch $@
+
+$(STAMP): $(UV_STAMP) uv.lock pyproject.toml clients/python/pyproject.toml
+	$(UV) sync --quiet --frozen --extra dev
 	touch $@
 
 venv: $(STAMP)
+
+# Relock after editing a dependency in pyproject.toml (or clients/python/pyproject.toml),
+# then commit uv.lock and requirements/. `make lock LOCK_ARGS=--upgrade` also moves every
+# dependency to its newest allowed version.
+lock: $(UV_STAMP)
+	scripts/lock.sh $(LOCK_ARGS)
+
+# CI: fail when pyproject.toml, uv.lock and the exported requirements/ disagree.
+check-lock: $(UV_STAMP)
+	scripts/lock.sh --check
 
 $(BUF): tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
@@ -66,7 +87,7 @@ pytest: venv redis
 
 # Benchmarks: not part of `make test`; figures go to bench/results and the README.
 bench: venv
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(UV) sync --quiet --frozen --extra dev --extra bench
 	scripts/ensure-ghz.sh
 	$(PY) -m bench.run $(BENCH_ARGS)
 

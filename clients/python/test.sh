@@ -10,7 +10,7 @@
 # The live test reads SIDECAR_ADDRESS, SIDECAR_APP_CREDENTIAL (may be empty in
 # dev mode), EMULATOR_API_URL, EMULATOR_APP_ID and EMULATOR_API_KEY. Without
 # SIDECAR_ADDRESS this script refuses to run unless --unit-only is given.
-# Uses the repository's virtualenv (.venv), creating it if it is missing.
+# Uses the repository's virtualenv (.venv), made from the lock by `make venv`.
 # The exit code is pytest's.
 set -euo pipefail
 
@@ -41,15 +41,8 @@ MSG
   exit 2
 fi
 
-if [[ ! -x "$venv/bin/python" ]]; then
-  echo "creating $venv" >&2
-  python3 -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c 'import cometchat_sidecar.client, grpc_health, grpc_status, pytest, pytest_asyncio' 2>/dev/null; then
-  echo "installing the client and the dev tools into $venv" >&2
-  (cd "$root" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -e clients/python -e '.[dev]')
-fi
+# The repository's `make venv`: the client and the dev tools, installed from uv.lock.
+make --no-print-directory -C "$root" venv >&2
 
 cd "$root"
 if [[ $static -eq 1 ]]; then
