@@ -16,12 +16,12 @@ export UV_NO_PROGRESS := 1
 BUF := tools/node_modules/.bin/buf
 GENERATED := clients/python/src/cometchat_sidecar/auth clients/go/authv1 clients/node/src/gen clients/java/src/generated
 
-.PHONY: run test venv lock check-lock tools deploy-tools redis lint generate check-generated pytest bench clean
+.PHONY: run test venv lock check-lock tools deploy-tools monitoring-tools monitoring dashboard-plot redis lint generate check-generated pytest bench clean
 
 run: venv
 	scripts/run-dev.sh
 
-test: venv check-lock tools deploy-tools redis lint check-generated pytest
+test: venv check-lock tools deploy-tools monitoring-tools redis lint check-generated pytest
 
 # Everything installs from the lock (uv.lock, with hashes): first uv itself with pip from
 # requirements/bootstrap.txt, then `uv sync --frozen` makes .venv exactly the locked
@@ -58,6 +58,23 @@ tools: $(BUF)
 deploy-tools:
 	deploy/tools.sh
 
+# promtool, for the alerting rules' checks and unit tests, built the same way into deploy/.bin.
+monitoring-tools:
+	deploy/monitoring/tools.sh
+
+# Rebuilds the dashboard JSON, the PrometheusRule and the chart's copies of both from
+# deploy/monitoring/build.py and cometchat-sidecar.rules.yaml (CI fails when they are stale).
+monitoring: venv
+	$(PY) deploy/monitoring/build.py
+
+# The README's dashboard figure: Prometheus (built into deploy/.bin) scrapes a sidecar in
+# front of the emulator under a bounded load on loopback; the panels' own queries are
+# plotted into deploy/monitoring/dashboard.png. Not part of `make test`.
+dashboard-plot: venv
+	$(UV) sync --quiet --frozen --extra dev --extra bench
+	deploy/monitoring/tools.sh prometheus
+	$(PY) -m bench.dashboard $(PLOT_ARGS)
+
 # A real redis-server for the Redis tests (installed with apt-get when missing).
 redis:
 	scripts/ensure-redis.sh
@@ -66,6 +83,7 @@ lint: venv tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy deploy/monitoring/build.py
 	$(VENV)/bin/lint-imports --no-cache
 	$(BUF) lint
 	scripts/buf-breaking.sh
