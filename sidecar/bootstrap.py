@@ -315,6 +315,7 @@ async def _session_service(
         events=events,
         relay=state.relay,
         max_sessions=settings.max_sessions,
+        on_change=metrics.session_changed,
     )
 
 
@@ -372,6 +373,7 @@ async def running_sidecar(
         stack.callback(_log.info, "stopped")  # the last thing to happen
         metrics = Metrics()
         probes = Probes()
+        metrics.report_readiness(lambda: probes.ready)
         http_address = await _start_ops_port(stack, settings, probes, metrics)
         upstream = await _upstream(stack, settings)
         if settings.open_mode:

@@ -2,17 +2,22 @@
 
 Labels are bounded and never carry a uid, token, key or app credential: RPC method names,
 reasons from the reason table (a CometChat code outside it counts as `OTHER_UPSTREAM_CODE`),
-gRPC code names, endpoint ids (R3, M1, M2), HTTP statuses and retry causes.
+gRPC code names, endpoint ids (R3, M1, M2), HTTP statuses, retry causes, session changes
+and store operations. Counters with a fixed label set start at 0 for every label, so
+`rate()` sees their first increase.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from sidecar.adapters.cometchat.resilience import BreakerState
-from sidecar.domain.errors import REASONS
+from sidecar.domain.errors import REASONS, SidecarError
+from sidecar.domain.events import Change
 from sidecar.domain.model import Session
 from sidecar.service.ports import SessionStore
 
@@ -23,6 +28,8 @@ _OWN_REASONS: Final = frozenset(REASONS) | {"OK", "CANCELLED"}
 # CometChat code outside the table counts as OTHER_UPSTREAM_CODE), and so is this.
 _CHILDREN_KEPT: Final = 1024
 _BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+_CHANGES: Final = (Change.LOGGED_IN, Change.LOGGED_OUT, Change.REVOKED)
+_STORE_OPERATIONS: Final = ("get", "put", "delete", "count")
 
 
 class Metrics:
@@ -81,6 +88,30 @@ class Metrics:
         self._sessions = Gauge(
             f"{_PREFIX}_live_sessions", "apps with a logged-in session", registry=r
         )
+        self._changes = Counter(
+            f"{_PREFIX}_session_changes",
+            "session changes made here: logged_in, logged_out, revoked (a token CometChat no"
+            " longer knows)",
+            ["change"],
+            registry=r,
+        )
+        for change in _CHANGES:
+            self._changes.labels(change.value)
+        self._state_errors = Counter(
+            f"{_PREFIX}_state_errors",
+            "session store operations that failed with STATE_UNAVAILABLE, by operation",
+            ["operation"],
+            registry=r,
+        )
+        for operation in _STORE_OPERATIONS:
+            self._state_errors.labels(operation)
+        self._ready = Gauge(
+            f"{_PREFIX}_ready", "1 while /readyz answers 200 (started, not draining)", registry=r
+        )
+        self._started = Gauge(
+            f"{_PREFIX}_start_time_seconds", "when this sidecar started, Unix time", registry=r
+        )
+        self._started.set_to_current_time()
 
     def rpc_finished(self, method: str, reason: str, code: str, seconds: float) -> None:
         children = self._rpc_children.get((method, reason, code))
@@ -112,13 +143,25 @@ class Metrics:
     def set_live_sessions(self, count: int) -> None:
         self._sessions.set(count)
 
+    def session_changed(self, change: Change) -> None:
+        if change in _CHANGES:
+            self._changes.labels(change.value).inc()
+
+    def state_failed(self, operation: str) -> None:
+        self._state_errors.labels(operation).inc()
+
+    def report_readiness(self, ready: Callable[[], bool]) -> None:
+        """The readiness gauge reads `ready()` at each scrape."""
+        self._ready.set_function(lambda: 1.0 if ready() else 0.0)
+
     def render(self) -> bytes:
         """The text exposition format."""
         return generate_latest(self.registry)
 
 
 class CountingStore:
-    """A SessionStore that keeps the live-sessions gauge in step with the store it wraps."""
+    """A SessionStore that keeps the live-sessions gauge in step with the store it wraps,
+    and counts the operations that fail with STATE_UNAVAILABLE."""
 
     def __init__(self, inner: SessionStore, metrics: Metrics) -> None:
         self._inner = inner
@@ -126,20 +169,33 @@ class CountingStore:
         self._apps: set[str] = set()
 
     async def get(self, app: str) -> Session | None:
-        session = await self._inner.get(app)
+        with self._counting("get"):
+            session = await self._inner.get(app)
         self._note(app, session is not None)
         return session
 
     async def put(self, session: Session) -> None:
-        await self._inner.put(session)
+        with self._counting("put"):
+            await self._inner.put(session)
         self._note(session.app, True)
 
     async def delete(self, app: str) -> None:
-        await self._inner.delete(app)
+        with self._counting("delete"):
+            await self._inner.delete(app)
         self._note(app, False)
 
     async def count(self) -> int:
-        return await self._inner.count()
+        with self._counting("count"):
+            return await self._inner.count()
+
+    @contextlib.contextmanager
+    def _counting(self, operation: str) -> Iterator[None]:
+        try:
+            yield
+        except SidecarError as error:
+            if error.reason == "STATE_UNAVAILABLE":
+                self._metrics.state_failed(operation)
+            raise
 
     def _note(self, app: str, present: bool) -> None:
         if present:

@@ -78,6 +78,7 @@ class SessionService:
         events: SessionEvents | None = None,
         relay: EventRelay | None = None,
         max_sessions: int | None = None,
+        on_change: Callable[[Change], None] | None = None,
     ) -> None:
         self._store = store
         self._admission = admission
@@ -88,6 +89,7 @@ class SessionService:
         self.events = events or SessionEvents()
         self._relay = relay
         self._max_sessions = max_sessions
+        self._on_change = on_change
         self._flights: dict[str, _Flight] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -221,6 +223,8 @@ class SessionService:
             yield
 
     async def _publish(self, event: SessionEvent) -> None:
+        if self._on_change is not None:
+            self._on_change(event.change)  # changes made here only, not relayed ones
         self.events.publish(event)
         if self._relay is not None:
             try:
