@@ -23,6 +23,7 @@ from sidecar import __version__
 from sidecar.adapters.cometchat.client import CometChatClient, Hosts, Timeouts
 from sidecar.adapters.cometchat.reachability import UpstreamMonitor
 from sidecar.adapters.cometchat.resilience import CircuitBreaker, RetryPolicy
+from sidecar.adapters.cometchat.transport import aiohttp_transport
 from sidecar.adapters.credentials import AppRegistry, CredentialChanges
 from sidecar.adapters.metrics import CountingStore, Metrics
 from sidecar.adapters.state.open import StateConfig, open_state
@@ -268,6 +269,7 @@ async def _cometchat_client(
     )
     http = await stack.enter_async_context(
         httpx.AsyncClient(
+            transport=aiohttp_transport(),
             timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
             headers={"User-Agent": f"cometchat-auth-sidecar/{__version__}"},
         )

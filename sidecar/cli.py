@@ -12,8 +12,8 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -280,6 +280,16 @@ def _add_client(commands: _Commands) -> None:
     calls.add_parser("health", help="wait until the sidecar reports SERVING")
 
 
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` on uvloop, the default event loop where uvloop is not installed."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
@@ -323,7 +333,7 @@ def _serve(args: argparse.Namespace) -> int:
             _log.info("stopping")
 
     try:
-        asyncio.run(serve())
+        run_event_loop(serve())
     except ConfigError as error:
         _log.error("bad_config", error=str(error))
         return 2
@@ -379,5 +389,5 @@ def _emulator(args: argparse.Namespace) -> int:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    asyncio.run(run())
+    run_event_loop(run())
     return 0

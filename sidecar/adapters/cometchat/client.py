@@ -30,6 +30,7 @@ import httpx
 from sidecar import __version__
 from sidecar.adapters.cometchat.deadline import time_remaining
 from sidecar.adapters.cometchat.resilience import BreakerOpen, CircuitBreaker, RetryPolicy
+from sidecar.adapters.cometchat.transport import is_timeout
 from sidecar.domain.errors import SidecarError, fail, upstream_failure
 from sidecar.domain.model import CallsUser, UserStatus
 
@@ -211,13 +212,12 @@ class CometChatClient:
                     response = await self._http.request(
                         method, url, headers=headers, json=body, timeout=timeout
                     )
-            except (TimeoutError, httpx.TimeoutException):
-                status = "timeout"
+            except (TimeoutError, httpx.HTTPError) as error:
+                # The error itself is dropped here: its text can quote the request.
                 self._breaker.record_failure()
-                return fail("UPSTREAM_TIMEOUT", endpoint=endpoint)
-            except httpx.HTTPError:
-                # Dropped here: httpx's exception text can quote the request.
-                self._breaker.record_failure()
+                if is_timeout(error):
+                    status = "timeout"
+                    return fail("UPSTREAM_TIMEOUT", endpoint=endpoint)
                 return fail("UPSTREAM_UNAVAILABLE", endpoint=endpoint)
             except asyncio.CancelledError:
                 status = "cancelled"
