@@ -1,10 +1,13 @@
 """Every benchmark in one run and one process tree, so the ratios hold on a noisy machine.
 
-    make bench            # or: .venv/bin/python -m bench.run [--quick]
+    make bench            # or: .venv/bin/python -m bench.run [--quick] [--only PART]
 
-Starts the CometChat emulator, the sidecar and the floor server as processes,
-drives them with ghz (a load generator not written here), and writes
-bench/results/latest.json, bench/results/latest.md and bench/results/plot.png.
+Starts the CometChat emulator, the sidecar and the floor servers as processes, drives
+them with ghz (a load generator not written here), and writes bench/results/latest.json,
+bench/results/plot.png and a py-spy profile of the sidecar per benchmark
+(bench/results/profile-*.txt). On a machine with two cores or more, the server under
+test runs alone on one core and ghz and the emulator share another (taskset), so CPU per
+call and the one-core plateau are the server's own.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,20 @@ BENCH_APP = "bench"
 BENCH_CREDENTIAL = "bench-credential-0123456789"
 # ghz names its workers g<i>c<connection>; every worker is its own app in the Login run.
 GHZ_CONNECTIONS = 8
+# The server under test on one core, the load (ghz, the emulator) on another.
+SERVER_CPUS, LOAD_CPUS = ("1", "0") if (os.cpu_count() or 1) >= 2 else ("", "")
+BENCH_METADATA = json.dumps({"authorization": f"Bearer {BENCH_CREDENTIAL}"})
+
+
+def pinned(args: Sequence[str], cpus: str) -> list[str]:
+    """`args` run on `cpus` only (taskset), or as they are on a one-core machine."""
+    return ["taskset", "-c", cpus, *args] if cpus else list(args)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,8 @@ class LoadPoint:
     p50_ms: float
     p99_ms: float
     errors: dict[str, int]
+    cpu_us_per_call: float | None = None
+    """The server's CPU time per call answered OK (None where it was not measured)."""
 
 
 # Processes ----------------------------------------------------------------------
@@ -107,7 +126,10 @@ def emulator(
     workdir: Path, extra_users: int = 0, latency_ms: int = 0, name: str = "emulator"
 ) -> tuple[Any, dict[str, Any]]:
     log = workdir / f"{name}.log"
-    args = [sys.executable, "-m", "sidecar", "emulator", "--extra-users", str(extra_users)]
+    args = pinned(
+        [sys.executable, "-m", "sidecar", "emulator", "--extra-users", str(extra_users)],
+        LOAD_CPUS,
+    )
     if latency_ms:
         # The two calls of a login; M2 (logging out the app's previous user) gets none.
         args += ["--latency-ms", str(latency_ms), "--fault-routes", "R3,M1"]
@@ -131,12 +153,16 @@ def write_credentials(directory: Path, concurrencies: Sequence[int]) -> None:
         (directory / name).write_text(f"sha256:{digest}\n")
 
 
-def sidecar_command() -> list[str]:
-    return [
-        sys.executable, "-m", "sidecar", "serve",
-        "--listen", "127.0.0.1:0",
-        "--http-listen", "127.0.0.1:0",
-    ]  # fmt: skip
+def sidecar_command(*extra: str) -> list[str]:
+    return pinned(
+        [
+            sys.executable, "-m", "sidecar", "serve",
+            "--listen", "127.0.0.1:0",
+            "--http-listen", "127.0.0.1:0",
+            *extra,
+        ],
+        SERVER_CPUS,
+    )  # fmt: skip
 
 
 def sidecar_env(description: dict[str, Any], credentials: Path) -> dict[str, str]:
@@ -163,36 +189,74 @@ def rss_mib(pid: int) -> float:
 # Load ---------------------------------------------------------------------------
 
 
+def ghz_command(
+    address: str,
+    method: str,
+    concurrency: int,
+    seconds: float = 0,
+    *,
+    total: int = 0,
+    data: str = "{}",
+    metadata: str = "{}",
+    skip_first: int = 0,
+) -> list[str]:
+    """ghz for `seconds` (or for `total` calls), on the load's core, answering JSON."""
+    run_for = ["--duration", f"{seconds}s", "--total", "0"] if seconds else ["--total", str(total)]
+    return pinned(
+        [
+            str(GHZ),
+            "--insecure",
+            "--proto", str(PROTO),
+            "--call", f"{SERVICE}/{method}",
+            "--concurrency", str(concurrency),
+            "--connections", str(min(concurrency, GHZ_CONNECTIONS)),
+            *run_for,
+            "--cpus", "1",
+            "--timeout", "20s",
+            "--data", data,
+            "--metadata", metadata,
+            "--skipFirst", str(skip_first),
+            "--format", "json",
+            address,
+        ],
+        LOAD_CPUS,
+    )  # fmt: skip
+
+
 def ghz(
     address: str,
     method: str,
     concurrency: int,
-    seconds: float,
+    seconds: float = 0,
     *,
+    total: int = 0,
     data: str = "{}",
     metadata: str = "{}",
     target: str,
     skip_first: int = 0,
+    server_pid: int | None = None,
 ) -> LoadPoint:
-    command = [
-        str(GHZ),
-        "--insecure",
-        "--proto", str(PROTO),
-        "--call", f"{SERVICE}/{method}",
-        "--concurrency", str(concurrency),
-        "--connections", str(min(concurrency, GHZ_CONNECTIONS)),
-        "--duration", f"{seconds}s",
-        "--total", "0",
-        "--cpus", "1",
-        "--timeout", "20s",
-        "--data", data,
-        "--metadata", metadata,
-        "--skipFirst", str(skip_first),
-        "--format", "json",
+    """One ghz run; with `server_pid`, the server's CPU time per call answered OK too."""
+    command = ghz_command(
         address,
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, check=True, timeout=seconds + 60)
-    report = json.loads(result.stdout)
+        method,
+        concurrency,
+        seconds,
+        total=total,
+        data=data,
+        metadata=metadata,
+        skip_first=skip_first,
+    )
+    cpu_before = cpu_seconds(server_pid) if server_pid is not None else 0.0
+    result = subprocess.run(command, capture_output=True, check=True, timeout=seconds + 600)
+    point = load_point(json.loads(result.stdout), target, concurrency)
+    if server_pid is None:
+        return point
+    used = cpu_seconds(server_pid) - cpu_before
+    return replace(point, cpu_us_per_call=round(used / max(point.ok, 1) * 1e6, 1))
+
+
+def load_point(report: dict[str, Any], target: str, concurrency: int) -> LoadPoint:
     latencies = {
         d["percentage"]: d["latency"] / 1e6 for d in report.get("latencyDistribution") or []
     }
@@ -215,10 +279,12 @@ def ghz(
     )
 
 
-def login_once(address: str, uid: str = "cometchat-uid-1") -> None:
+def login_once(
+    address: str, uid: str = "cometchat-uid-1", credential: str = BENCH_CREDENTIAL
+) -> None:
     from cometchat_sidecar import SidecarClient
 
-    with SidecarClient(address, credential=BENCH_CREDENTIAL) as client:
+    with SidecarClient(address, credential=credential) as client:
         client.wait_until_ready(timeout=10)
         client.login(uid)
 
@@ -227,31 +293,63 @@ def login_once(address: str, uid: str = "cometchat-uid-1") -> None:
 
 
 def get_logged_in_user_vs_floor(
-    workdir: Path, description: dict[str, Any], concurrencies: Sequence[int], seconds: float
-) -> list[LoadPoint]:
+    workdir: Path,
+    description: dict[str, Any],
+    concurrencies: Sequence[int],
+    seconds: float,
+    profile_at: int | None,
+) -> tuple[list[LoadPoint], dict[str, Any] | None]:
+    """The sidecar against two floors: bare grpc.aio on the sidecar's event loop (uvloop),
+    and grpc's thread-pool server for reference. Every server gets the same request and the
+    same `authorization` metadata, so the bytes on the wire are the same for all three."""
     credentials = workdir / "apps"
     write_credentials(credentials, [])
     points: list[LoadPoint] = []
-    floor_log, sidecar_log = workdir / "floor.log", workdir / "sidecar-get.log"
+    profile: dict[str, Any] | None = None
+    floor_log, sync_log = workdir / "floor.log", workdir / "floor-sync.log"
+    sidecar_log = workdir / "sidecar-get.log"
+    floor = pinned([sys.executable, "-m", "bench.floor_server"], SERVER_CPUS)
     with (
-        process([sys.executable, "-m", "bench.floor_server"], log=floor_log),
-        process(sidecar_command(), env=sidecar_env(description, credentials), log=sidecar_log),
+        process(floor, log=floor_log) as floor_proc,
+        process([*floor, "--sync"], log=sync_log) as sync_proc,
+        process(
+            sidecar_command(), env=sidecar_env(description, credentials), log=sidecar_log
+        ) as sidecar_proc,
     ):
-        floor_address = f"127.0.0.1:{_first_line(floor_log)}"
-        sidecar_address = serving_address(sidecar_log)
-        login_once(sidecar_address)
-        metadata = json.dumps({"authorization": f"Bearer {BENCH_CREDENTIAL}"})
+        servers = [
+            ("floor", f"127.0.0.1:{_first_line(floor_log)}", floor_proc.pid),
+            ("floor-sync", f"127.0.0.1:{_first_line(sync_log)}", sync_proc.pid),
+            ("sidecar", serving_address(sidecar_log), sidecar_proc.pid),
+        ]
+        login_once(servers[-1][1])
         for c in concurrencies:
-            # Interleaved, each after a short warm-up, so drift hits both alike.
-            for target, address, md in (
-                ("floor", floor_address, "{}"),
-                ("sidecar", sidecar_address, metadata),
-            ):
-                ghz(address, "GetLoggedInUser", c, 1, metadata=md, target=target)
-                point = ghz(address, "GetLoggedInUser", c, seconds, metadata=md, target=target)
+            # Interleaved, each after a short warm-up, so drift hits all alike.
+            for target, address, pid in servers:
+                ghz(address, "GetLoggedInUser", c, 1, metadata=BENCH_METADATA, target=target)
+                point = ghz(
+                    address,
+                    "GetLoggedInUser",
+                    c,
+                    seconds,
+                    metadata=BENCH_METADATA,
+                    target=target,
+                    server_pid=pid,
+                )
                 print(point, flush=True)
                 points.append(point)
-    return points
+                if target == "sidecar" and c == profile_at:
+                    # A run of its own, so sampling does not touch the figures above.
+                    spy = start_profile(pid, seconds, workdir)
+                    ghz(
+                        address,
+                        "GetLoggedInUser",
+                        c,
+                        seconds,
+                        metadata=BENCH_METADATA,
+                        target=target,
+                    )
+                    profile = finish_profile(spy, "get_logged_in_user")
+    return points, profile
 
 
 def _first_line(log: Path, timeout: float = 20.0) -> str:
@@ -303,6 +401,25 @@ LOGIN_LATENCY_MS = 50
 LOGIN_IDEAL_SECONDS = 2 * LOGIN_LATENCY_MS / 1000
 
 
+LOGIN_DATA = '{"uid": "user-{{.RequestNumber}}"}'
+LOGIN_METADATA = '{"authorization": "Bearer worker-{{.WorkerID}}"}'
+
+
+@contextlib.contextmanager
+def login_sidecar(
+    workdir: Path, description: dict[str, Any], c: int, name: str, *extra: str
+) -> Iterator[tuple[str, int]]:
+    """A fresh sidecar (address, pid) whose apps are `c` ghz workers: ghz numbers requests
+    from 0 in every run, so an app must not still hold the user a new request names (that
+    would be answered cached)."""
+    log = workdir / f"sidecar-{name}-{c}.log"
+    credentials = workdir / f"login-apps-{name}-{c}"
+    write_credentials(credentials, [c])
+    env = sidecar_env(description, credentials) | UNLIMITED_LOGINS
+    with process(sidecar_command(*extra), env=env, log=log) as proc:
+        yield serving_address(log), proc.pid
+
+
 def logins(
     workdir: Path,
     description: dict[str, Any],
@@ -310,30 +427,19 @@ def logins(
     seconds: float,
     profile_at: int | None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Login at each concurrency, every worker its own app and every call a new user."""
+    """Login at each concurrency, every worker its own app and every call a new user (so
+    each login logs the app's previous user out first: M2, then R3 and M1)."""
     rows: list[dict[str, Any]] = []
     profile: dict[str, Any] | None = None
     for c in concurrencies:
-        # A fresh sidecar per point: ghz numbers requests from 0 in every run, so an app
-        # must not still hold the user a new request names (that would be answered cached).
-        log = workdir / f"sidecar-login-{c}.log"
-        credentials = workdir / f"login-apps-{c}"
-        write_credentials(credentials, [c])
-        env = sidecar_env(description, credentials) | UNLIMITED_LOGINS
-        with process(sidecar_command(), env=env, log=log) as proc:
-            address = serving_address(log)
-            sampler = CpuSampler(proc.pid)
-            spy = start_profile(proc.pid, seconds, workdir) if c == profile_at else None
+        with login_sidecar(workdir, description, c, "login") as (address, pid):
+            sampler = CpuSampler(pid)
             # Long enough that the calls cut off at the end are few against those counted.
             point = ghz(
-                address, "Login", c, max(seconds, c / 32),
-                data='{"uid": "user-{{.RequestNumber}}"}',
-                metadata='{"authorization": "Bearer worker-{{.WorkerID}}"}',
-                target="sidecar", skip_first=c,
+                address, "Login", c, max(seconds, c / 32), data=LOGIN_DATA,
+                metadata=LOGIN_METADATA, target="sidecar", skip_first=c, server_pid=pid,
             )  # fmt: skip
             cpu = sampler.share()
-            if spy is not None:
-                profile = finish_profile(spy)
         ideal = c / LOGIN_IDEAL_SECONDS
         row = asdict(point) | {
             "ideal_rps": round(ideal, 1),
@@ -342,7 +448,116 @@ def logins(
         }
         print(row, flush=True)
         rows.append(row)
+        if c == profile_at:
+            # A sidecar and a run of their own, so sampling does not touch the figures.
+            with login_sidecar(workdir, description, c, "login-profile") as (address, pid):
+                spy = start_profile(pid, seconds, workdir)
+                ghz(
+                    address, "Login", c, seconds, data=LOGIN_DATA, metadata=LOGIN_METADATA,
+                    target="sidecar", skip_first=c,
+                )  # fmt: skip
+                profile = finish_profile(spy, "login")
     return rows, profile
+
+
+def login_cpu(
+    workdir: Path, description: dict[str, Any], concurrency: int, total: int
+) -> dict[str, Any]:
+    """The sidecar's CPU time per Login over a fixed run of `total` logins."""
+    with login_sidecar(workdir, description, concurrency, "login-cpu") as (address, pid):
+        point = ghz(
+            address, "Login", concurrency, total=total, data=LOGIN_DATA,
+            metadata=LOGIN_METADATA, target="sidecar", skip_first=concurrency, server_pid=pid,
+        )  # fmt: skip
+    assert point.cpu_us_per_call is not None
+    return {
+        "concurrency": concurrency,
+        "logins": point.ok,
+        "errors": point.errors,
+        "cpu_ms_per_login": round(point.cpu_us_per_call / 1000, 3),
+        "rps": point.rps,
+    }
+
+
+def fairness(
+    workdir: Path, description: dict[str, Any], flood: int, seconds: float
+) -> list[dict[str, Any]]:
+    """Another app's GetLoggedInUser while one app floods Login with `flood` in flight.
+
+    The flooding app sends a new user in every call; the other app asks who is logged in,
+    one call at a time, first alone, then under the flood. Three set-ups: both apps over
+    TCP with their credentials, with the in-flight limit at its default and with it off;
+    and each app on its own Unix socket, as the Kubernetes manifests run them."""
+    credentials = workdir / "fair-apps"
+    write_credentials(credentials, [1])  # the bench app, and worker g0c0: the flood
+    sockets = workdir / "fair-sockets"
+    rows: list[dict[str, Any]] = []
+    for listener, limit in (("tcp", "default"), ("tcp", "off"), ("sockets", "default")):
+        log = workdir / f"sidecar-fair-{listener}-{limit}.log"
+        extra = ("--max-calls-in-flight-per-app", "100000") if limit == "off" else ()
+        env = sidecar_env(description, credentials) | {
+            "COMETCHAT_SIDECAR_SOCKET_DIR": str(sockets),
+            "COMETCHAT_SIDECAR_SOCKET_APPS": "flood,other",
+        }
+        with process(sidecar_command(*extra), env=env, log=log) as proc:
+            address = serving_address(log)
+            if listener == "tcp":
+                flood_target = address
+                flood_metadata = json.dumps({"authorization": "Bearer worker-g0c0"})
+                other_target, other_metadata = address, BENCH_METADATA
+                login_once(address)
+            else:
+                flood_target, flood_metadata = f"unix://{sockets}/flood/sidecar.sock", "{}"
+                other_target, other_metadata = f"unix://{sockets}/other/sidecar.sock", "{}"
+                login_once(f"unix:{sockets}/other/sidecar.sock", credential="")
+            alone = ghz(
+                other_target, "GetLoggedInUser", 1, seconds, metadata=other_metadata,
+                target="alone",
+            )  # fmt: skip
+            flooding = subprocess.Popen(
+                ghz_command(
+                    flood_target, "Login", flood, seconds + 2, data=LOGIN_DATA,
+                    metadata=flood_metadata,
+                ),
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(1)  # the flood is at full strength before the other app is measured
+            sampler = CpuSampler(proc.pid)
+            other = ghz(
+                other_target, "GetLoggedInUser", 1, seconds, metadata=other_metadata,
+                target="other app",
+            )  # fmt: skip
+            cpu = sampler.share()
+            out, _ = flooding.communicate(timeout=seconds + 60)
+            flooded = load_point(json.loads(out), "flood", flood)
+            if listener == "sockets":
+                spy = start_profile(proc.pid, seconds, workdir)
+                subprocess.run(
+                    ghz_command(
+                        flood_target, "Login", flood, seconds, data=LOGIN_DATA,
+                        metadata=flood_metadata,
+                    ),
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60,
+                    check=False,
+                )  # fmt: skip
+                finish_profile(spy, "fairness")
+        row = {
+            "listener": listener,
+            "in_flight_limit": limit,
+            "alone_p99_ms": alone.p99_ms,
+            "other_app_p50_ms": other.p50_ms,
+            "other_app_p99_ms": other.p99_ms,
+            "other_app_rps": other.rps,
+            "other_app_errors": other.errors,
+            "flood_answered_per_s": round(
+                (flooded.ok + sum(flooded.errors.values())) / flooded.seconds, 1
+            ),
+            "flood_answers": {"OK": flooded.ok, **flooded.errors},
+            "sidecar_cpu_share": round(cpu, 2),
+        }
+        print(row, flush=True)
+        rows.append(row)
+    return rows
 
 
 class CpuSampler:
@@ -350,38 +565,39 @@ class CpuSampler:
 
     def __init__(self, pid: int) -> None:
         self._pid = pid
-        self._start = (self._ticks(), time.monotonic())
-
-    def _ticks(self) -> int:
-        fields = Path(f"/proc/{self._pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
+        self._start = (cpu_seconds(pid), time.monotonic())
 
     def share(self) -> float:
-        ticks, started = self._start
-        used = (self._ticks() - ticks) / os.sysconf("SC_CLK_TCK")
-        return used / (time.monotonic() - started)
+        used, started = self._start
+        return (cpu_seconds(self._pid) - used) / (time.monotonic() - started)
 
 
 def start_profile(pid: int, seconds: float, workdir: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    out = workdir / "profile.txt"
+    """py-spy sampling `pid` for about `seconds`, itself on the load's core."""
+    out = workdir / f"profile-{pid}-{time.monotonic_ns()}.txt"
     spy = subprocess.Popen(
-        [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
-         "--duration", str(max(1, int(seconds) - 1)), "--format", "raw", "--output", str(out),
-         "--nonblocking"],
+        pinned(
+            [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
+             "--duration", str(max(1, int(seconds) - 1)), "--format", "raw",
+             "--output", str(out), "--nonblocking"],
+            LOAD_CPUS,
+        ),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     return spy, out
 
 
-def finish_profile(spy: tuple[subprocess.Popen[bytes], Path]) -> dict[str, Any] | None:
+def finish_profile(spy: tuple[subprocess.Popen[bytes], Path], name: str) -> dict[str, Any] | None:
     """Where the CPU went: the share of samples by the package of the running frame
-    (self time), and the running frames with the most samples."""
+    (self time), the running frames with the most samples, and the sidecar's own frames
+    by inclusive time. Also written to bench/results/profile-<name>.txt."""
     proc, out = spy
     proc.wait(timeout=60)
     if not out.exists():
         return None
     by_package: dict[str, int] = {}
     by_leaf: dict[str, int] = {}
+    own: dict[str, int] = {}
     total = 0
     for line in out.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -389,10 +605,13 @@ def finish_profile(spy: tuple[subprocess.Popen[bytes], Path]) -> dict[str, Any] 
             continue
         n = int(count)
         total += n
-        leaf = stack.split(";")[-1]
+        frames = stack.split(";")
+        leaf = frames[-1]
         package = _package(leaf)
         by_package[package] = by_package.get(package, 0) + n
         by_leaf[leaf] = by_leaf.get(leaf, 0) + n
+        for frame in {f.rsplit(":", 1)[0] for f in frames if "(sidecar/" in f}:
+            own[frame] = own.get(frame, 0) + n
     if not total:
         return None
 
@@ -400,7 +619,20 @@ def finish_profile(spy: tuple[subprocess.Popen[bytes], Path]) -> dict[str, Any] 
         ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)[:k]
         return [(name, round(n / total, 3)) for name, n in ranked]
 
-    return {"samples": total, "by_package": top(by_package, 12), "by_leaf": top(by_leaf, 12)}
+    tables = {
+        "by_package": top(by_package, 12),
+        "by_leaf": top(by_leaf, 12),
+        "sidecar_inclusive": top(own, 20),
+    }
+    lines = [f"py-spy profile of the sidecar: {name}, {total} samples", ""]
+    for title, key in (
+        ("self time by package", "by_package"),
+        ("running frames", "by_leaf"),
+        ("the sidecar's own frames, inclusive", "sidecar_inclusive"),
+    ):
+        lines += [f"## {title}", *(f"{share:6.1%}  {frame}" for frame, share in tables[key]), ""]
+    (RESULTS / f"profile-{name}.txt").write_text("\n".join(lines))
+    return {"samples": total, **tables}
 
 
 def _package(frame: str) -> str:
@@ -484,6 +716,7 @@ def machine() -> dict[str, str]:
 
 def ratios(points: Sequence[LoadPoint]) -> list[dict[str, Any]]:
     floor = {p.concurrency: p for p in points if p.target == "floor"}
+    sync = {p.concurrency: p for p in points if p.target == "floor-sync"}
     rows = []
     for p in points:
         if p.target != "sidecar" or p.concurrency not in floor:
@@ -498,6 +731,10 @@ def ratios(points: Sequence[LoadPoint]) -> list[dict[str, Any]]:
                 "floor_p99_ms": f.p99_ms,
                 "sidecar_p99_ms": p.p99_ms,
                 "p99_ratio": round(p.p99_ms / f.p99_ms, 3),
+                "floor_cpu_us_per_call": f.cpu_us_per_call,
+                "sidecar_cpu_us_per_call": p.cpu_us_per_call,
+                "sync_floor_rps": sync[p.concurrency].rps if p.concurrency in sync else None,
+                "sync_floor_p99_ms": sync[p.concurrency].p99_ms if p.concurrency in sync else None,
             }
         )
     return rows
@@ -510,7 +747,7 @@ def plot(points: Sequence[LoadPoint], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for target, style in (("floor", "o--"), ("sidecar", "s-")):
+    for target, style in (("floor", "o--"), ("floor-sync", "^:"), ("sidecar", "s-")):
         mine = sorted((p for p in points if p.target == target), key=lambda p: p.concurrency)
         xs = [p.concurrency for p in mine]
         left.plot(xs, [p.rps for p in mine], style, label=target)
@@ -534,12 +771,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs, to check the harness")
     parser.add_argument(
         "--only",
-        choices=("get", "start", "memory", "login"),
+        choices=("get", "start", "memory", "login", "fairness"),
         action="append",
         help="run these parts only, keeping the other parts of bench/results/latest.json",
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ("get", "start", "memory", "login"))
+    parts = set(args.only or ("get", "start", "memory", "login", "fairness"))
     if not GHZ.exists():
         subprocess.run(["bash", str(ROOT / "scripts" / "ensure-ghz.sh")], check=True)
     seconds = 1.0 if args.quick else 4.0
@@ -556,7 +793,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx, description = emulator(workdir)
         try:
             if "get" in parts:
-                points = get_logged_in_user_vs_floor(workdir, description, concurrencies, seconds)
+                points, report["get_logged_in_user_profile"] = get_logged_in_user_vs_floor(
+                    workdir, description, concurrencies, seconds, 64 if not args.quick else 16
+                )
                 report["get_logged_in_user"] = [asdict(p) for p in points]
                 report["get_logged_in_user_vs_floor"] = ratios(points)
                 plot(points, RESULTS / "plot.png")
@@ -568,15 +807,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
         finally:
             ctx.__exit__(None, None, None)
-        if "login" in parts:
+        if parts & {"login", "fairness"}:
             slow_ctx, slow = emulator(
                 workdir, extra_users=100_000, latency_ms=LOGIN_LATENCY_MS, name="emulator-50ms"
             )
             try:
-                report["login"], report["login_profile"] = logins(
-                    workdir, slow, login_concurrencies, seconds, login_concurrencies[-1]
-                )
-                report["login_hop_cost"] = hop_cost(workdir, slow, 20 if args.quick else 100)
+                if "login" in parts:
+                    report["login"], report["login_profile"] = logins(
+                        workdir, slow, login_concurrencies, seconds, 64
+                    )
+                    report["login_cpu"] = login_cpu(workdir, slow, 64, 500 if args.quick else 5_000)
+                    report["login_hop_cost"] = hop_cost(workdir, slow, 20 if args.quick else 100)
+                if "fairness" in parts:
+                    report["fairness"] = fairness(workdir, slow, 512, seconds)
             finally:
                 slow_ctx.__exit__(None, None, None)
     dates.update(dict.fromkeys(parts, when))
