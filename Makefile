@@ -14,7 +14,7 @@ UV_STAMP := $(VENV)/.uv-installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 BUF := tools/node_modules/.bin/buf
-GENERATED := clients/python/src/cometchat_sidecar/auth clients/go/authv1 clients/node/src/gen clients/java/src/generated
+GENERATED := clients/python/src/cometchat_sidecar/auth clients/python/src/cometchat_sidecar/calls clients/python/src/cometchat_sidecar/tokens clients/go/authv1 clients/go/callsv1 clients/go/tokensv1 clients/node/src/gen clients/java/src/generated
 
 .PHONY: run test venv lock check-lock tools deploy-tools monitoring-tools monitoring dashboard-plot redis lint generate check-generated pytest bench clean
 

@@ -10,5 +10,5 @@ done
 
 # Start from empty output folders so a removed proto leaves no stale file behind.
 rm -rf clients/node/src/gen clients/java/src/generated/java
-rm -f clients/go/authv1/*.pb.go clients/python/src/cometchat_sidecar/auth/v1/*_pb2*.py*
+rm -f clients/go/{auth,calls,tokens}v1/*.pb.go clients/python/src/cometchat_sidecar/{auth,calls,tokens}/v1/*_pb2*.py*
 tools/node_modules/.bin/buf generate
