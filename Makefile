@@ -16,12 +16,12 @@ export UV_NO_PROGRESS := 1
 BUF := tools/node_modules/.bin/buf
 GENERATED := clients/python/src/cometchat_sidecar/auth clients/python/src/cometchat_sidecar/calls clients/python/src/cometchat_sidecar/tokens clients/go/authv1 clients/go/callsv1 clients/go/tokensv1 clients/node/src/gen clients/java/src/generated
 
-.PHONY: run test venv lock check-lock tools deploy-tools monitoring-tools monitoring dashboard-plot redis lint generate check-generated pytest bench clean
+.PHONY: run test venv lock check-lock tools deploy-tools monitoring-tools go-tools monitoring dashboard-plot redis lint generate check-generated pytest bench clean
 
 run: venv
 	scripts/run-dev.sh
 
-test: venv check-lock tools deploy-tools monitoring-tools redis lint check-generated pytest
+test: venv check-lock tools deploy-tools monitoring-tools go-tools redis lint check-generated pytest
 
 # Everything installs from the lock (uv.lock, with hashes): first uv itself with pip from
 # requirements/bootstrap.txt, then `uv sync --frozen` makes .venv exactly the locked
@@ -61,6 +61,10 @@ deploy-tools:
 # promtool, for the alerting rules' checks and unit tests, built the same way into deploy/.bin.
 monitoring-tools:
 	deploy/monitoring/tools.sh
+
+# grpcurl for the reflection tests, built from the Go module proxy into tools/.bin.
+go-tools:
+	tools/go-tools.sh
 
 # Rebuilds the dashboard JSON, the PrometheusRule and the chart's copies of both from
 # deploy/monitoring/build.py and cometchat-sidecar.rules.yaml (CI fails when they are stale).
@@ -110,4 +114,4 @@ bench: venv
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target deploy/.bin bench/.bin
+	rm -rf $(VENV) tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target deploy/.bin bench/.bin tools/.bin

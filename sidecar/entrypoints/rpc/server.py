@@ -7,12 +7,12 @@ from typing import Final
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from sidecar.domain.errors import ConfigError
 from sidecar.entrypoints.rpc import servicer
 from sidecar.entrypoints.rpc.calls import CallRunner
 from sidecar.entrypoints.rpc.handlers import add_service
+from sidecar.entrypoints.rpc.reflection import enable_reflection
 from sidecar.service.sessions import SessionService
 
 AUTH_SERVICE: Final = servicer.AUTH_SERVICE.full_name
@@ -99,9 +99,7 @@ class GrpcServer:
         )
         self.health = health_servicer or health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
-        reflection.enable_server_reflection(
-            (AUTH_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server
-        )
+        enable_reflection(self._server, (AUTH_SERVICE, health.SERVICE_NAME))
         self.port = 0
 
     def bind(self, listen: str, credentials: grpc.ServerCredentials | None = None) -> int:
