@@ -21,7 +21,14 @@ from pathlib import Path
 
 import grpc
 import pytest
-from cometchat_sidecar import AsyncSidecarClient, Reason, SidecarClient, SidecarError
+from cometchat_sidecar import (
+    AsyncSidecarClient,
+    Reason,
+    SessionChange,
+    SessionEvent,
+    SidecarClient,
+    SidecarError,
+)
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("SIDECAR_ADDRESS"),
@@ -131,6 +138,49 @@ async def test_live_flow_async(live):
             await sidecar.login("bad uid")
         assert bad_uid.value.reason == Reason.ERROR_UID_WITH_SPACE
         assert bad_uid.value.code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def _logged_out(sidecar: SidecarClient) -> None:
+    if sidecar.get_logged_in_user() is not None:
+        sidecar.logout()
+
+
+def test_live_watch_session(live):
+    with SidecarClient(live.address, credential=live.credential) as sidecar:
+        sidecar.wait_until_ready(timeout=30)
+        _logged_out(sidecar)
+        with sidecar.watch_session(timeout=30) as events:
+            assert next(events) == SessionEvent(SessionChange.CURRENT, None)
+            sidecar.login("cometchat-uid-3")
+            logged_in = next(events)
+            sidecar.logout()
+            logged_out = next(events)
+    assert logged_in.change is SessionChange.LOGGED_IN
+    assert logged_in.user is not None
+    assert logged_in.user.uid == "cometchat-uid-3"
+    assert logged_out == SessionEvent(SessionChange.LOGGED_OUT, None)
+
+
+async def test_live_watch_session_async(live):
+    async with AsyncSidecarClient(live.address, credential=live.credential) as sidecar:
+        await sidecar.wait_until_ready(timeout=30)
+        if await sidecar.get_logged_in_user() is not None:
+            await sidecar.logout()
+        changes = []
+        async with sidecar.watch_session(timeout=30) as events:
+            async for event in events:
+                changes.append((event.change, event.user.uid if event.user else None))
+                if event.change is SessionChange.CURRENT:
+                    await sidecar.login("cometchat-uid-4")
+                elif event.change is SessionChange.LOGGED_IN:
+                    await sidecar.logout()
+                else:
+                    break
+    assert changes == [
+        (SessionChange.CURRENT, None),
+        (SessionChange.LOGGED_IN, "cometchat-uid-4"),
+        (SessionChange.LOGGED_OUT, None),
+    ]
 
 
 @pytest.mark.parametrize(

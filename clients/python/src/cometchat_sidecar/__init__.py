@@ -1,7 +1,8 @@
 """Python client for the CometChat auth sidecar.
 
-The generated stubs live in :mod:`cometchat_sidecar.auth.v1`; this package adds
-a thin wrapper around them::
+The generated stubs live in :mod:`cometchat_sidecar.auth.v1`,
+:mod:`cometchat_sidecar.calls.v1` and :mod:`cometchat_sidecar.tokens.v1`; this
+package adds a thin wrapper around them::
 
     from cometchat_sidecar import Reason, SidecarClient, SidecarError
 
@@ -18,6 +19,8 @@ from ._health import AUTH_SERVICE_NAME
 from .auth.v1.auth_pb2 import CallsUser, UserStatus
 from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, AsyncSidecarClient, SidecarClient
 from .errors import DOMAIN_API, DOMAIN_SIDECAR, Reason, SidecarError, SidecarNotReadyError
+from .results import CallToken, IssuedAuthToken, SessionChange, SessionEvent
+from .watch import AsyncSessionWatch, SessionWatch
 
 __all__ = [
     "AUTH_SERVICE_NAME",
@@ -25,9 +28,15 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DOMAIN_API",
     "DOMAIN_SIDECAR",
+    "AsyncSessionWatch",
     "AsyncSidecarClient",
+    "CallToken",
     "CallsUser",
+    "IssuedAuthToken",
     "Reason",
+    "SessionChange",
+    "SessionEvent",
+    "SessionWatch",
     "SidecarClient",
     "SidecarError",
     "SidecarNotReadyError",

@@ -1,4 +1,7 @@
-"""Thin sync and asyncio clients for the sidecar's AuthService.
+"""Thin sync and asyncio clients for the sidecar's services.
+
+They cover AuthService (logins, the session watch), CallsService (call tokens)
+and AuthTokenService (issuing and revoking auth tokens).
 
 Both clients apply the app credential (``authorization: Bearer <credential>``)
 and a default deadline to every call, turn failed calls into
@@ -16,16 +19,20 @@ import asyncio
 import time
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Self, TypeVar
 
 import grpc
 import grpc.aio
 from grpc_health.v1 import health_pb2_grpc
 
 from ._health import AUTH_SERVICE_NAME, ReadinessProbe
-from ._interceptors import AsyncInterceptor, SyncInterceptor
+from ._interceptors import AsyncInterceptor, SyncInterceptor, auth_metadata
 from .auth.v1 import auth_pb2, auth_pb2_grpc
+from .calls.v1 import calls_pb2, calls_pb2_grpc
 from .errors import SidecarError
+from .results import CallToken, IssuedAuthToken
+from .tokens.v1 import tokens_pb2, tokens_pb2_grpc
+from .watch import AsyncSessionWatch, SessionWatch
 
 __all__ = [
     "AUTH_SERVICE_NAME",
@@ -49,6 +56,31 @@ _DEFAULT_OPTIONS: Final[Mapping[str, Any]] = {
 }
 
 ChannelOptions = Iterable[tuple[str, Any]]
+
+_Request = TypeVar("_Request")
+_Response = TypeVar("_Response")
+
+
+def _call(
+    method: grpc.UnaryUnaryMultiCallable[_Request, _Response],
+    request: _Request,
+    timeout: float | None,
+) -> _Response:
+    try:
+        return method(request, timeout=timeout)
+    except grpc.RpcError as err:
+        raise SidecarError.from_rpc_error(err) from err
+
+
+async def _acall(
+    method: grpc.aio.UnaryUnaryMultiCallable[_Request, _Response],
+    request: _Request,
+    timeout: float | None,  # noqa: ASYNC109 (a gRPC deadline, sent to the server)
+) -> _Response:
+    try:
+        return await method(request, timeout=timeout)
+    except grpc.RpcError as err:
+        raise SidecarError.from_rpc_error(err) from err
 
 
 def _channel_options(options: ChannelOptions) -> list[tuple[str, Any]]:
@@ -88,7 +120,13 @@ class SidecarClient:
             self._raw_channel, SyncInterceptor(credential or None, timeout)
         )
         self._stub = auth_pb2_grpc.AuthServiceStub(self._channel)
+        self._calls = calls_pb2_grpc.CallsServiceStub(self._channel)
+        self._tokens = tokens_pb2_grpc.AuthTokenServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
+        # WatchSession lives as long as the caller wants, so not through the
+        # interceptor's default deadline: its own stub sends the credential itself.
+        self._watch_stub = auth_pb2_grpc.AuthServiceStub(self._raw_channel)
+        self._metadata = auth_metadata(credential or None)
 
     @property
     def target(self) -> str:
@@ -105,39 +143,75 @@ class SidecarClient:
     ) -> auth_pb2.CallsUser:
         """Log ``uid`` in. Leave ``api_key`` empty to use the key the sidecar holds."""
         request = auth_pb2.LoginRequest(uid=uid, api_key=api_key)
-        try:
-            response: auth_pb2.LoginResponse = self._stub.Login(request, timeout=timeout)
-        except grpc.RpcError as err:
-            raise SidecarError.from_rpc_error(err) from err
-        return response.user
+        return _call(self._stub.Login, request, timeout).user
 
     def login_with_token(self, token: str, *, timeout: float | None = None) -> auth_pb2.CallsUser:
         """Log a user in with a CometChat auth token created elsewhere."""
         request = auth_pb2.LoginWithTokenRequest(auth_token=token)
-        try:
-            response: auth_pb2.LoginWithTokenResponse = self._stub.LoginWithToken(
-                request, timeout=timeout
-            )
-        except grpc.RpcError as err:
-            raise SidecarError.from_rpc_error(err) from err
-        return response.user
+        return _call(self._stub.LoginWithToken, request, timeout).user
 
     def get_logged_in_user(self, *, timeout: float | None = None) -> auth_pb2.CallsUser | None:
         """The user logged in for this app, or ``None`` when nobody is."""
-        try:
-            response: auth_pb2.GetLoggedInUserResponse = self._stub.GetLoggedInUser(
-                auth_pb2.GetLoggedInUserRequest(), timeout=timeout
-            )
-        except grpc.RpcError as err:
-            raise SidecarError.from_rpc_error(err) from err
-        return _user_or_none(response)
+        request = auth_pb2.GetLoggedInUserRequest()
+        return _user_or_none(_call(self._stub.GetLoggedInUser, request, timeout))
 
     def logout(self, *, timeout: float | None = None) -> None:
         """Log this app's user out (``ERROR_NO_USER_LOGGED_IN`` when nobody is)."""
-        try:
-            self._stub.Logout(auth_pb2.LogoutRequest(), timeout=timeout)
-        except grpc.RpcError as err:
-            raise SidecarError.from_rpc_error(err) from err
+        _call(self._stub.Logout, auth_pb2.LogoutRequest(), timeout)
+
+    def watch_session(self, *, timeout: float | None = None) -> SessionWatch:
+        """Watch this app's session: an iterator of :class:`SessionEvent`.
+
+        The first event is the current state (``SessionChange.CURRENT``), then
+        one follows per change (``LOGGED_IN``, ``LOGGED_OUT``, ``REVOKED``).
+        Unlike the other methods there is no deadline unless ``timeout`` is
+        given. The loop stops when the watch is cancelled (``cancel()`` or
+        leaving its ``with`` block) or when the sidecar shuts down; other
+        failures raise :class:`SidecarError`.
+        """
+        call = self._watch_stub.WatchSession(
+            auth_pb2.WatchSessionRequest(), timeout=timeout, metadata=self._metadata
+        )
+        return SessionWatch(call)
+
+    def generate_call_token(self, session_id: str, *, timeout: float | None = None) -> CallToken:
+        """A call token for call session ``session_id``, for this app's logged-in user."""
+        request = calls_pb2.GenerateCallTokenRequest(session_id=session_id)
+        return CallToken.from_response(_call(self._calls.GenerateCallToken, request, timeout))
+
+    def issue_auth_token(
+        self,
+        uid: str,
+        create_if_missing: bool = False,
+        name: str = "",
+        *,
+        timeout: float | None = None,
+    ) -> IssuedAuthToken:
+        """A new CometChat auth token for ``uid`` (the app needs the ``issue_tokens`` grant).
+
+        With ``create_if_missing`` a user CometChat does not know is created
+        first, named ``name`` (the UID when empty).
+        """
+        request = tokens_pb2.IssueAuthTokenRequest(
+            uid=uid, create_if_missing=create_if_missing, name=name
+        )
+        return IssuedAuthToken.from_response(_call(self._tokens.IssueAuthToken, request, timeout))
+
+    def revoke_auth_token(self, uid: str, auth_token: str, *, timeout: float | None = None) -> int:
+        """Revoke one auth token this app issued for ``uid``.
+
+        Returns how many of this app's sessions held it and were ended (0 or 1).
+        """
+        request = tokens_pb2.RevokeAuthTokenRequest(uid=uid, auth_token=auth_token)
+        return _call(self._tokens.RevokeAuthToken, request, timeout).sessions_ended
+
+    def revoke_all_auth_tokens(self, uid: str, *, timeout: float | None = None) -> int:
+        """Revoke every auth token of ``uid`` (the app needs the ``revoke_all`` grant).
+
+        Returns how many of this app's sessions were of this user and were ended.
+        """
+        request = tokens_pb2.RevokeAllAuthTokensRequest(uid=uid)
+        return _call(self._tokens.RevokeAllAuthTokens, request, timeout).sessions_ended
 
     def wait_until_ready(
         self, timeout: float = DEFAULT_TIMEOUT, *, service: str = AUTH_SERVICE_NAME
@@ -203,7 +277,12 @@ class AsyncSidecarClient:
         # On an aio channel the stub is typed as AuthServiceAsyncStub (a .pyi-only
         # class): its methods return awaitables.
         self._stub = auth_pb2_grpc.AuthServiceStub(self._channel)
+        self._calls = calls_pb2_grpc.CallsServiceStub(self._channel)
+        self._tokens = tokens_pb2_grpc.AuthTokenServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
+        # The interceptor covers unary calls only: WatchSession sends the
+        # credential itself, and has no default deadline.
+        self._metadata = auth_metadata(credential or None)
 
     @property
     def target(self) -> str:
@@ -224,11 +303,7 @@ class AsyncSidecarClient:
     ) -> auth_pb2.CallsUser:
         """Log ``uid`` in. Leave ``api_key`` empty to use the key the sidecar holds."""
         request = auth_pb2.LoginRequest(uid=uid, api_key=api_key)
-        try:
-            response: auth_pb2.LoginResponse = await self._stub.Login(request, timeout=timeout)
-        except grpc.RpcError as err:
-            raise SidecarError.from_rpc_error(err) from err
-        return response.user
+        return (await _acall(self._stub.Login, request, timeout)).user
 
     async def login_with_token(
         self,
@@ -238,13 +313,7 @@ class AsyncSidecarClient:
     ) -> auth_pb2.CallsUser:
         """Log a user in with a CometChat auth token created elsewhere."""
         request = auth_pb2.LoginWithTokenRequest(auth_token=token)
-        try:
-            response: auth_pb2.LoginWithTokenResponse = await self._stub.LoginWithToken(
-                request, timeout=timeout
-            )
-        except grpc.RpcError as err:
-            raise SidecarError.from_rpc_error(err) from err
-        return response.user
+        return (await _acall(self._stub.LoginWithToken, request, timeout)).user
 
     async def get_logged_in_user(
         self,
@@ -252,13 +321,8 @@ class AsyncSidecarClient:
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> auth_pb2.CallsUser | None:
         """The user logged in for this app, or ``None`` when nobody is."""
-        try:
-            response: auth_pb2.GetLoggedInUserResponse = await self._stub.GetLoggedInUser(
-                auth_pb2.GetLoggedInUserRequest(), timeout=timeout
-            )
-        except grpc.RpcError as err:
-            raise SidecarError.from_rpc_error(err) from err
-        return _user_or_none(response)
+        request = auth_pb2.GetLoggedInUserRequest()
+        return _user_or_none(await _acall(self._stub.GetLoggedInUser, request, timeout))
 
     async def logout(
         self,
@@ -266,10 +330,71 @@ class AsyncSidecarClient:
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> None:
         """Log this app's user out (``ERROR_NO_USER_LOGGED_IN`` when nobody is)."""
-        try:
-            await self._stub.Logout(auth_pb2.LogoutRequest(), timeout=timeout)
-        except grpc.RpcError as err:
-            raise SidecarError.from_rpc_error(err) from err
+        await _acall(self._stub.Logout, auth_pb2.LogoutRequest(), timeout)
+
+    def watch_session(
+        self,
+        *,
+        timeout: float | None = None,
+    ) -> AsyncSessionWatch:
+        """Watch this app's session: an async iterator of :class:`SessionEvent`.
+
+        As :meth:`SidecarClient.watch_session`; ``async for`` over it, inside
+        ``async with`` so that leaving the block cancels the call.
+        """
+        call = self._stub.WatchSession(
+            auth_pb2.WatchSessionRequest(), timeout=timeout, metadata=self._metadata
+        )
+        return AsyncSessionWatch(call)
+
+    async def generate_call_token(
+        self,
+        session_id: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> CallToken:
+        """A call token for call session ``session_id``, for this app's logged-in user."""
+        request = calls_pb2.GenerateCallTokenRequest(session_id=session_id)
+        return CallToken.from_response(
+            await _acall(self._calls.GenerateCallToken, request, timeout)
+        )
+
+    async def issue_auth_token(
+        self,
+        uid: str,
+        create_if_missing: bool = False,
+        name: str = "",
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> IssuedAuthToken:
+        """A new CometChat auth token for ``uid`` (the app needs the ``issue_tokens`` grant)."""
+        request = tokens_pb2.IssueAuthTokenRequest(
+            uid=uid, create_if_missing=create_if_missing, name=name
+        )
+        return IssuedAuthToken.from_response(
+            await _acall(self._tokens.IssueAuthToken, request, timeout)
+        )
+
+    async def revoke_auth_token(
+        self,
+        uid: str,
+        auth_token: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> int:
+        """Revoke one auth token this app issued; how many of its sessions ended."""
+        request = tokens_pb2.RevokeAuthTokenRequest(uid=uid, auth_token=auth_token)
+        return (await _acall(self._tokens.RevokeAuthToken, request, timeout)).sessions_ended
+
+    async def revoke_all_auth_tokens(
+        self,
+        uid: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> int:
+        """Revoke every auth token of ``uid``; how many of this app's sessions ended."""
+        request = tokens_pb2.RevokeAllAuthTokensRequest(uid=uid)
+        return (await _acall(self._tokens.RevokeAllAuthTokens, request, timeout)).sessions_ended
 
     async def wait_until_ready(
         self,
