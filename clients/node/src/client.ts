@@ -19,6 +19,8 @@ import {
   type LoginWithTokenResponse,
   type LogoutResponse,
 } from "./gen/cometchat_sidecar/auth/v1/auth.js";
+import { CallsServiceService } from "./gen/cometchat_sidecar/calls/v1/calls.js";
+import { AuthTokenServiceService } from "./gen/cometchat_sidecar/tokens/v1/tokens.js";
 import {
   decodeHealthCheckResponse,
   encodeHealthCheckRequest,
@@ -27,6 +29,8 @@ import {
   type HealthCheckResponse,
   ServingStatus,
 } from "./health.js";
+import { CallToken, IssuedAuthToken } from "./results.js";
+import { SessionWatch } from "./watch.js";
 
 /** The health service name the sidecar reports for AuthService. */
 export const AUTH_SERVICE_NAME = "cometchat_sidecar.auth.v1.AuthService";
@@ -67,6 +71,27 @@ export interface LoginOptions extends CallOptions {
    * sidecar holds (recommended: the app never sees a key).
    */
   apiKey?: string;
+}
+
+export interface IssueAuthTokenOptions extends CallOptions {
+  /** Create the user first when CometChat does not know it (default false). */
+  createIfMissing?: boolean;
+  /** The display name of a user created by `createIfMissing` (default: the UID). */
+  name?: string;
+}
+
+export interface WatchSessionOptions {
+  /** Ends the watch after this many milliseconds (default: no deadline). */
+  deadlineMs?: number;
+  /** Ends the watch; the loop over it then rejects with a CANCELLED SidecarError. */
+  signal?: AbortSignal;
+}
+
+/** A unary method of a generated service definition (its path and codecs). */
+interface UnaryMethod<Req, Res> {
+  readonly path: string;
+  readonly requestSerialize: (value: Req) => Buffer;
+  readonly responseDeserialize: (value: Buffer) => Res;
 }
 
 export interface WaitUntilReadyOptions {
@@ -125,6 +150,7 @@ export class SidecarClient {
   /** The generated @grpc/grpc-js stub, for anything the wrapper does not cover. */
   readonly stub: AuthServiceClient;
   private readonly defaultDeadlineMs: number;
+  private readonly watches = new Set<SessionWatch>();
   private closed = false;
 
   constructor(target: string = DEFAULT_TARGET, options: SidecarClientOptions = {}) {
@@ -183,6 +209,61 @@ export class SidecarClient {
    */
   async logout(options: CallOptions = {}): Promise<void> {
     await this.unary<LogoutResponse>(options, (md, o, cb) => this.stub.logout({}, md, o, cb));
+  }
+
+  /**
+   * Watches this app's session: an async iterable of {@link SessionEvent}s,
+   * first the current state (`CURRENT`), then one per change (`LOGGED_IN`,
+   * `LOGGED_OUT`, `REVOKED`). No deadline unless `deadlineMs` is given.
+   *
+   * ```ts
+   * for await (const event of sidecar.watchSession()) {
+   *   console.log(event.change, event.user?.uid);
+   *   if (event.change === "REVOKED") break; // break cancels the call
+   * }
+   * ```
+   */
+  watchSession(options: WatchSessionOptions = {}): SessionWatch {
+    const callOptions = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
+    const call = this.stub.watchSession({}, new Metadata(), callOptions);
+    const watch = new SessionWatch(call, options.signal, (ended) => this.watches.delete(ended));
+    this.watches.add(watch);
+    return watch;
+  }
+
+  /** A call token for call session `sessionId`, made for this app's logged-in user. */
+  async generateCallToken(sessionId: string, options: CallOptions = {}): Promise<CallToken> {
+    const res = await this.call(CallsServiceService.generateCallToken, { sessionId }, options);
+    const user = this.requireUser(res.user, "GenerateCallToken");
+    return new CallToken({ callToken: res.callToken, sessionId: res.sessionId, user });
+  }
+
+  /**
+   * A new CometChat auth token for `uid` (the app needs the `issue_tokens`
+   * grant). With `createIfMissing` a user CometChat does not know is created
+   * first, named `name`.
+   */
+  async issueAuthToken(uid: string, options: IssueAuthTokenOptions = {}): Promise<IssuedAuthToken> {
+    const request = { uid, createIfMissing: options.createIfMissing ?? false, name: options.name ?? "" };
+    return IssuedAuthToken.fromResponse(await this.call(AuthTokenServiceService.issueAuthToken, request, options));
+  }
+
+  /**
+   * Revokes one auth token this app issued for `uid`. Resolves with how many
+   * of this app's sessions held it and were ended (0 or 1).
+   */
+  async revokeAuthToken(uid: string, authToken: string, options: CallOptions = {}): Promise<number> {
+    const res = await this.call(AuthTokenServiceService.revokeAuthToken, { uid, authToken }, options);
+    return res.sessionsEnded;
+  }
+
+  /**
+   * Revokes every auth token of `uid` (the app needs the `revoke_all` grant).
+   * Resolves with how many of this app's sessions were of this user and ended.
+   */
+  async revokeAllAuthTokens(uid: string, options: CallOptions = {}): Promise<number> {
+    const res = await this.call(AuthTokenServiceService.revokeAllAuthTokens, { uid }, options);
+    return res.sessionsEnded;
   }
 
   /**
@@ -246,10 +327,13 @@ export class SidecarClient {
     );
   }
 
-  /** Closes the channel. Calls made afterwards fail. Safe to call twice. */
+  /** Closes the channel and ends open watches. Calls made afterwards fail. Safe to call twice. */
   close(): void {
     if (!this.closed) {
       this.closed = true;
+      for (const watch of [...this.watches]) {
+        watch.cancel();
+      }
       this.stub.close();
     }
   }
@@ -262,6 +346,13 @@ export class SidecarClient {
       });
     }
     return user;
+  }
+
+  /** A unary call of another service of the sidecar, on this client's channel. */
+  private call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: CallOptions): Promise<Res> {
+    return this.unary<Res>(options, (md, o, cb) =>
+      this.stub.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, md, o, cb),
+    );
   }
 
   private unary<T>(

@@ -8,6 +8,7 @@ import {
   Server,
   ServerCredentials,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type sendUnaryData,
   type ServiceError,
   status,
@@ -18,7 +19,14 @@ import {
   type AuthServiceServer,
   type CallsUser,
   SessionChange,
+  type WatchSessionRequest,
+  type WatchSessionResponse,
 } from "../src/gen/cometchat_sidecar/auth/v1/auth.js";
+import { CallsServiceService, type CallsServiceServer } from "../src/gen/cometchat_sidecar/calls/v1/calls.js";
+import {
+  AuthTokenServiceService,
+  type AuthTokenServiceServer,
+} from "../src/gen/cometchat_sidecar/tokens/v1/tokens.js";
 
 /** What a scripted handler may answer: a value or a gRPC error. */
 export type Answer<T> = T | ServiceError | "hang";
@@ -82,6 +90,11 @@ export function plainError(code: status, message: string): ServiceError {
   return Object.assign(new Error(message), { code, details: message, metadata: new Metadata() });
 }
 
+/** A refusal of the sidecar's own (domain cometchat-sidecar). */
+function refusal(code: status, reason: string): ServiceError {
+  return richError({ code, message: `refused: ${reason}`, errorInfo: { reason, domain: "cometchat-sidecar" } });
+}
+
 export interface Seen {
   method: string;
   authorization: string[];
@@ -97,9 +110,43 @@ export class FakeSidecar {
   readonly seen: Seen[] = [];
   /** When set, AuthService calls without `authorization: Bearer <this>` are UNAUTHENTICATED. */
   requiredCredential: string | undefined;
-  loggedIn: CallsUser | undefined;
+  private user: CallsUser | undefined;
   next: { [method: string]: Answer<object> } = {};
+  /** The open WatchSession streams. */
+  readonly watchers = new Set<ServerWritableStream<WatchSessionRequest, WatchSessionResponse>>();
+  /** How many WatchSession calls the client cancelled. */
+  watchesCancelled = 0;
+  /** The tokens IssueAuthToken gave out, with their uid. */
+  readonly issued = new Map<string, string>();
   private pendingHangs: Array<() => void> = [];
+
+  get loggedIn(): CallsUser | undefined {
+    return this.user;
+  }
+
+  set loggedIn(user: CallsUser | undefined) {
+    this.publish(user ? SessionChange.SESSION_CHANGE_LOGGED_IN : SessionChange.SESSION_CHANGE_LOGGED_OUT, user);
+  }
+
+  /** Sets the session and tells every watcher, as the sidecar's watcher hub does. */
+  publish(change: SessionChange, user: CallsUser | undefined): void {
+    this.user = user;
+    for (const watcher of this.watchers) {
+      watcher.write({ change, user });
+    }
+  }
+
+  /** Ends every watch: with OK (as at a shutdown) or with `error`. */
+  endWatches(error?: ServiceError): void {
+    for (const watcher of this.watchers) {
+      if (error) {
+        watcher.emit("error", error);
+      } else {
+        watcher.end();
+      }
+    }
+    this.watchers.clear();
+  }
 
   constructor() {
     const impl: AuthServiceServer = {
@@ -127,15 +174,72 @@ export class FakeSidecar {
           this.loggedIn = undefined;
           return {};
         }),
-      // The wrapper does not call WatchSession yet: the current state, then the end.
       watchSession: (call) => {
-        this.seen.push({ method: "watchSession", authorization: call.metadata.get("authorization").map(String), request: call.request });
+        const authorization = call.metadata.get("authorization").map(String);
+        this.seen.push({ method: "watchSession", authorization, request: call.request });
+        if (this.requiredCredential !== undefined && authorization[0] !== `Bearer ${this.requiredCredential}`) {
+          call.emit("error", plainError(status.UNAUTHENTICATED, "missing or unknown caller credential"));
+          return;
+        }
+        this.watchers.add(call);
+        call.on("cancelled", () => {
+          this.watchesCancelled += 1;
+          this.watchers.delete(call);
+        });
         call.write({ change: SessionChange.SESSION_CHANGE_CURRENT, user: this.loggedIn });
-        call.end();
       },
     };
+    const calls: CallsServiceServer = {
+      generateCallToken: (call, cb) =>
+        this.handle("generateCallToken", call, cb, () => {
+          const { sessionId } = call.request;
+          if (!sessionId.trim()) {
+            throw refusal(status.INVALID_ARGUMENT, "ERROR_SESSION_ID_MISSING");
+          }
+          if (!this.loggedIn) {
+            throw refusal(status.FAILED_PRECONDITION, "ERROR_AUTH_TOKEN_MISSING");
+          }
+          if (!sessionId.startsWith("app:")) {
+            throw refusal(status.PERMISSION_DENIED, "ERROR_SESSION_ID_NOT_ALLOWED");
+          }
+          return { callToken: `call-token-for-${sessionId}`, sessionId, user: this.loggedIn };
+        }),
+    };
+    const tokens: AuthTokenServiceServer = {
+      issueAuthToken: (call, cb) =>
+        this.handle("issueAuthToken", call, cb, () => {
+          const { uid, createIfMissing, name } = call.request;
+          if (!uid.startsWith("cust-")) {
+            throw refusal(status.PERMISSION_DENIED, "ERROR_UID_NOT_ALLOWED");
+          }
+          const authToken = `${uid}_issued${this.issued.size}-${name || uid}`;
+          this.issued.set(authToken, uid);
+          return { uid, authToken, createdAt: 1_700_000_000, userCreated: createIfMissing };
+        }),
+      revokeAuthToken: (call, cb) =>
+        this.handle("revokeAuthToken", call, cb, () => {
+          const { uid, authToken } = call.request;
+          if (this.issued.get(authToken) !== uid) {
+            throw refusal(status.PERMISSION_DENIED, "ERROR_TOKEN_NOT_ISSUED_BY_APP");
+          }
+          this.issued.delete(authToken);
+          return { sessionsEnded: this.endSessionOf(uid) };
+        }),
+      revokeAllAuthTokens: (call, cb) =>
+        this.handle("revokeAllAuthTokens", call, cb, () => ({ sessionsEnded: this.endSessionOf(call.request.uid) })),
+    };
     this.server.addService(AuthServiceService, impl);
+    this.server.addService(CallsServiceService, calls);
+    this.server.addService(AuthTokenServiceService, tokens);
     this.health.addToServer(this.server);
+  }
+
+  private endSessionOf(uid: string): number {
+    if (this.loggedIn?.uid !== uid) {
+      return 0;
+    }
+    this.publish(SessionChange.SESSION_CHANGE_REVOKED, undefined);
+    return 1;
   }
 
   setHealth(service: string, s: ServingStatus): void {
@@ -189,6 +293,7 @@ export class FakeSidecar {
     for (const release of this.pendingHangs.splice(0)) {
       release();
     }
+    this.endWatches();
     this.server.forceShutdown();
     return Promise.resolve();
   }

@@ -81,4 +81,27 @@ describe("live sidecar", () => {
     assert.equal(badUid.code, status.INVALID_ARGUMENT);
     assert.equal(badUid.domain, "cometchat-sidecar");
   });
+
+  it("watches the session: LOGGED_IN, then LOGGED_OUT", { skip }, async () => {
+    await client.waitUntilReady({ timeoutMs: 30_000 });
+    if ((await client.getLoggedInUser()) !== undefined) {
+      await client.logout();
+    }
+    const seen: Array<[string, string | undefined]> = [];
+    for await (const event of client.watchSession({ deadlineMs: 30_000 })) {
+      seen.push([event.change, event.user?.uid]);
+      if (event.change === "CURRENT") {
+        await client.login("cometchat-uid-3");
+      } else if (event.change === "LOGGED_IN") {
+        await client.logout();
+      } else {
+        break;
+      }
+    }
+    assert.deepEqual(seen, [
+      ["CURRENT", undefined],
+      ["LOGGED_IN", "cometchat-uid-3"],
+      ["LOGGED_OUT", undefined],
+    ]);
+  });
 });
