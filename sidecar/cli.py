@@ -1,7 +1,7 @@
 """The command line: serve, emulator, hash-credential and client.
 
 `serve` runs the sidecar, `emulator` runs the CometChat emulator, `client` calls the
-sidecar's RPCs so a person can try it without writing code.
+sidecar's RPCs (and watches the session) so a person can try it without writing code.
 """
 
 from __future__ import annotations
@@ -278,6 +278,24 @@ def _add_client(commands: _Commands) -> None:
     calls.add_parser("whoami", help="GetLoggedInUser")
     calls.add_parser("logout", help="Logout")
     calls.add_parser("health", help="wait until the sidecar reports SERVING")
+    call_token = calls.add_parser(
+        "call-token", help="GenerateCallToken: print a call token for the logged-in user"
+    )
+    call_token.add_argument("session_id", help="the call session to join")
+    issue = calls.add_parser("issue-token", help="IssueAuthToken: print a new auth token")
+    issue.add_argument("uid")
+    issue.add_argument(
+        "--create", action="store_true", help="create the user if CometChat lacks it"
+    )
+    issue.add_argument("--name", default="", help="the name of a user created by --create")
+    revoke = calls.add_parser(
+        "revoke-token", help="RevokeAuthToken (or RevokeAllAuthTokens with --all)"
+    )
+    revoke.add_argument("uid")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("auth_token", nargs="?", help="the token, or - to read it from stdin")
+    which.add_argument("--all", action="store_true", help="revoke every token of the user")
+    calls.add_parser("watch", help="WatchSession: one line per change until interrupted")
 
 
 def run_event_loop(main: Coroutine[Any, Any, None]) -> None:

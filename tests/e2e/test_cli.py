@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import select
 import signal
 import subprocess
 import sys
@@ -34,6 +35,13 @@ def _read_json_line(stream: IO[str], event: str, deadline: float) -> dict[str, o
     raise AssertionError(f"no {event!r} line")
 
 
+def _read_line(stream: IO[str], seconds: float = 20) -> str:
+    """One line from a child's pipe, failing after `seconds` instead of hanging."""
+    ready, _, _ = select.select([stream], [], [], seconds)
+    assert ready, f"no line within {seconds} s"
+    return stream.readline()
+
+
 class Served:
     def __init__(self, process: subprocess.Popen[str], address: str) -> None:
         self.process = process
@@ -48,6 +56,15 @@ class Served:
             input=stdin,
             timeout=30,
             check=False,
+        )
+
+    def start_client(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sidecar", "client", "--target", self.address, *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
 
@@ -119,6 +136,43 @@ def test_login_with_token_reads_the_token_from_stdin(served: Served) -> None:
     error = json.loads(result.stderr)["error"]
     assert (error["code"], error["reason"]) == ("UNAUTHENTICATED", "AUTH_ERR_AUTH_TOKEN_NOT_FOUND")
     assert "unknown-token-0123456789" not in result.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_watch_prints_one_line_per_change_until_interrupted(
+    served: Served, stop: signal.Signals
+) -> None:
+    watch = served.start_client("--timeout", "1", "watch")
+    try:
+        assert watch.stdout is not None
+        current = json.loads(_read_line(watch.stdout))
+        served.client("login", "cometchat-uid-1")
+        logged_in = json.loads(_read_line(watch.stdout))
+        served.client("logout")
+        logged_out = json.loads(_read_line(watch.stdout))
+        watch.send_signal(stop)
+        rest, stderr = watch.communicate(timeout=20)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait()
+
+    assert current == {"change": "CURRENT", "user": None}
+    assert logged_in["change"] == "LOGGED_IN"
+    assert logged_in["user"]["uid"] == "cometchat-uid-1"
+    assert logged_out == {"change": "LOGGED_OUT", "user": None}
+    assert watch.returncode == 0, stderr
+    assert (rest, stderr) == ("", "")
+
+
+def test_revoke_token_needs_a_token_or_all(served: Served) -> None:
+    neither = served.client("revoke-token", "cometchat-uid-1")
+    both = served.client("revoke-token", "cometchat-uid-1", "tok-0123456789", "--all")
+
+    assert neither.returncode == 2
+    assert "one of the arguments auth_token --all is required" in neither.stderr
+    assert both.returncode == 2
+    assert "tok-0123456789" not in both.stderr
 
 
 def test_a_bad_configuration_exits_2_with_a_clear_message() -> None:
