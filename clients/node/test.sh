@@ -25,7 +25,7 @@ done
 if [[ -z "${SIDECAR_ADDRESS:-}" && $unit_only -eq 0 ]]; then
   echo "test.sh: SIDECAR_ADDRESS is not set, so the live test cannot run." >&2
   echo "  Export SIDECAR_ADDRESS, SIDECAR_APP_CREDENTIAL, EMULATOR_API_URL, EMULATOR_APP_ID" >&2
-  echo "  and EMULATOR_API_KEY (e.g. from: .venv/bin/python -m tests.e2e.stack), or pass" >&2
+  echo "  and EMULATOR_API_KEY (e.g. from: .venv/bin/python -m tests.stack), or pass" >&2
   echo "  --unit-only to run the offline tests alone." >&2
   exit 2
 fi

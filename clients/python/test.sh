@@ -35,7 +35,7 @@ if [[ $unit_only -eq 0 && -z "${SIDECAR_ADDRESS:-}" ]]; then
 error: SIDECAR_ADDRESS is not set, so the live test cannot run.
   Start a sidecar + emulator and export SIDECAR_ADDRESS, SIDECAR_APP_CREDENTIAL,
   EMULATOR_API_URL, EMULATOR_APP_ID and EMULATOR_API_KEY (for example with
-  `.venv/bin/python -m tests.e2e.stack` from the repository root),
+  `.venv/bin/python -m tests.stack` from the repository root),
   or pass --unit-only to run the offline tests alone.
 MSG
   exit 2
