@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import yaml
+from cometchat_sidecar import Reason
 
 from sidecar.domain.errors import REASONS
 
@@ -22,6 +23,16 @@ def test_the_readme_error_table_lists_every_reason_as_the_code_answers_it() -> N
 
     expected = {r: (s.domain, s.code, s.retryable) for r, s in REASONS.items()}
     assert documented == expected
+
+
+def test_the_python_and_node_clients_name_every_reason() -> None:
+    python = {name for name in vars(Reason) if getattr(Reason, name) == name}
+    reasons_ts = (ROOT / "clients/node/src/reasons.ts").read_text(encoding="utf-8")
+    node = set(re.findall(r'^  ([A-Z_]+): "\1",$', reasons_ts, re.M))
+
+    assert sorted(set(REASONS) - python) == []
+    assert sorted(set(REASONS) - node) == []
+    assert python == node
 
 
 def test_the_root_buf_template_is_the_union_of_the_language_templates() -> None:

@@ -80,6 +80,7 @@ class Reason:
     UPSTREAM_TIMEOUT: Final = "UPSTREAM_TIMEOUT"
     UPSTREAM_BAD_RESPONSE: Final = "UPSTREAM_BAD_RESPONSE"
     UPSTREAM_CIRCUIT_OPEN: Final = "UPSTREAM_CIRCUIT_OPEN"
+    STATE_UNAVAILABLE: Final = "STATE_UNAVAILABLE"
     INTERNAL: Final = "INTERNAL"
     # CometChat's codes, passed through (domain cometchat-api).
     ERR_UID_NOT_FOUND: Final = "ERR_UID_NOT_FOUND"
