@@ -8,6 +8,12 @@ session is one row, so no two writes can mix.
 One process owns the file: an exclusive `flock` on `<file>.lock` refuses a second
 sidecar (two writers would defeat the per-app locks). The kernel drops the lock
 when the process dies, so a restart after SIGKILL takes it again.
+
+Because no other process writes the file, reads are answered from memory once an
+app's row has been read or written: `GetLoggedInUser`, the hot path, costs no
+thread hop, no query and no unsealing. The cache holds what the file holds: it is
+filled only from a read no write overtook, set only after a write committed, and
+dropped when a write fails (the next read goes to the file).
 """
 
 from __future__ import annotations
@@ -51,6 +57,10 @@ class SqliteSessionStore:
         self._sealer = sealer
         # One thread: the connection is used by one thread at a time, writes are serial.
         self._executor = executor
+        # app -> its committed session (None: no row). Bounded by the configured apps:
+        # only identified apps reach the store.
+        self._cache: dict[str, Session | None] = {}
+        self._writes = 0  # bumped by every write, so a read it overtook is not cached
 
     @classmethod
     async def open(cls, path: Path, sealer: SessionSealer) -> SqliteSessionStore:
@@ -78,36 +88,55 @@ class SqliteSessionStore:
         os.close(self._lock_fd)
 
     async def get(self, app: str) -> Session | None:
+        try:
+            return self._cache[app]
+        except KeyError:
+            pass
+        writes = self._writes
         row = await self._run(
             lambda: self._db.execute("SELECT sealed FROM sessions WHERE app = ?", (app,)).fetchone()
         )
-        if row is None:
-            return None
-        return open_stored(self._sealer, app, bytes(row[0]), backend="sqlite")
+        session = (
+            None if row is None else open_stored(self._sealer, app, bytes(row[0]), backend="sqlite")
+        )
+        if self._writes == writes:
+            self._cache[app] = session
+        return session
 
     async def put(self, session: Session) -> None:
         sealed = self._sealer.seal(session)
         await self._write(
-            "INSERT OR REPLACE INTO sessions (app, sealed) VALUES (?, ?)", (session.app, sealed)
+            session.app,
+            session,
+            "INSERT OR REPLACE INTO sessions (app, sealed) VALUES (?, ?)",
+            (session.app, sealed),
         )
 
     async def delete(self, app: str) -> None:
-        await self._write("DELETE FROM sessions WHERE app = ?", (app,))
+        await self._write(app, None, "DELETE FROM sessions WHERE app = ?", (app,))
 
     async def count(self) -> int:
         row = await self._run(lambda: self._db.execute("SELECT count(*) FROM sessions").fetchone())
         return int(row[0])
 
-    async def _write(self, sql: str, parameters: tuple[object, ...]) -> None:
+    async def _write(
+        self, app: str, after: Session | None, sql: str, parameters: tuple[object, ...]
+    ) -> None:
         def write() -> None:
             with self._db:  # one transaction, committed (and synced) on exit
                 self._db.execute(sql, parameters)
 
+        self._writes += 1
         try:
             await self._run(write)
         except sqlite3.Error as error:
+            self._cache.pop(app, None)
             _log.error("state_write_failed", backend="sqlite", error_type=type(error).__name__)
             raise fail("STATE_UNAVAILABLE") from None
+        except BaseException:
+            self._cache.pop(app, None)
+            raise
+        self._cache[app] = after
 
     async def _run(self, call: Callable[[], _T]) -> _T:
         # Shielded: a cancelled caller must not abandon a write half-way through the
