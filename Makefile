@@ -62,7 +62,8 @@ deploy-tools:
 monitoring-tools:
 	deploy/monitoring/tools.sh
 
-# grpcurl for the reflection tests, built from the Go module proxy into tools/.bin.
+# grpcurl (reflection tests) and the OpenTelemetry Collector's OTLP receiver (tracing
+# tests), built from the Go module proxy into tools/.bin.
 go-tools:
 	tools/go-tools.sh
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from sidecar.adapters.cometchat.transport import aiohttp_transport
 from sidecar.adapters.credentials import AppRegistry, CredentialChanges
 from sidecar.adapters.metrics import CountingStore, Metrics
 from sidecar.adapters.state.open import StateConfig, open_state
+from sidecar.adapters.tracing import RpcTracer, UpstreamTracer, choose
 from sidecar.config import Settings
 from sidecar.domain.errors import ConfigError
 from sidecar.domain.secret import Secret
@@ -47,7 +49,7 @@ from sidecar.entrypoints.rpc.listeners import (
     TcpListener,
     serving,
 )
-from sidecar.entrypoints.rpc.server import GrpcServer, UpstreamHealth
+from sidecar.entrypoints.rpc.server import AUTH_SERVICE, GrpcServer, UpstreamHealth
 from sidecar.entrypoints.rpc.sockets import AppSocket
 from sidecar.entrypoints.rpc.tls import TlsFiles
 from sidecar.service.ratelimit import LoginRateLimiter
@@ -226,6 +228,38 @@ async def _start_ops_port(
     return bound_address(settings.http_listen, port)
 
 
+@dataclass(frozen=True)
+class _Tracers:
+    """The server spans' and the upstream tries' tracers; both None with tracing off."""
+
+    rpc: RpcTracer | None = None
+    upstream: UpstreamTracer | None = None
+
+
+def _start_tracing(
+    stack: contextlib.AsyncExitStack, settings: Settings, environ: Mapping[str, str]
+) -> _Tracers:
+    """The OpenTelemetry SDK and its OTLP exporter, imported only when tracing is on; what
+    is still buffered is exported when the sidecar stops."""
+    try:
+        choice = choose(settings.tracing, environ)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if not choice.enabled:
+        return _Tracers()
+    from sidecar.adapters.otel import Tracing
+
+    tracing = Tracing(forward_traceparent=settings.forward_traceparent)
+    stack.push_async_callback(asyncio.to_thread, tracing.shutdown)
+    _log.info(
+        "tracing_on",
+        why=choice.why,
+        forward_traceparent=settings.forward_traceparent,
+        sampler=environ.get("OTEL_TRACES_SAMPLER", "parentbased_always_on"),
+    )
+    return _Tracers(tracing.rpc(AUTH_SERVICE), tracing.upstream)
+
+
 async def _upstream(stack: contextlib.AsyncExitStack, settings: Settings) -> _Upstream:
     """CometChat's hosts for the app, or in dev mode without an app id the embedded emulator."""
     if settings.app_id:
@@ -260,6 +294,7 @@ async def _cometchat_client(
     settings: Settings,
     upstream: _Upstream,
     monitor: UpstreamMonitor,
+    tracer: UpstreamTracer | None,
 ) -> tuple[CometChatClient, CircuitBreaker]:
     """One pooled HTTP client for both APIs, with retries and a circuit breaker."""
     timeouts = Timeouts(
@@ -287,6 +322,7 @@ async def _cometchat_client(
         retry=RetryPolicy(max_attempts=settings.upstream_max_attempts),
         breaker=breaker,
         observer=monitor,
+        tracer=tracer,
     )
     return client, breaker
 
@@ -377,6 +413,8 @@ async def running_sidecar(
         probes = Probes()
         metrics.report_readiness(lambda: probes.ready)
         http_address = await _start_ops_port(stack, settings, probes, metrics)
+        # Stops after the listeners, so that the spans of their last calls are exported.
+        tracers = _start_tracing(stack, settings, os.environ)
         upstream = await _upstream(stack, settings)
         if settings.open_mode:
             _log.warning(
@@ -389,7 +427,9 @@ async def running_sidecar(
         # One health state for every listener and for the probes' listener.
         health_servicer = health.aio.HealthServicer()
         monitor = UpstreamMonitor(metrics, UpstreamHealth(health_servicer))
-        gateway, breaker = await _cometchat_client(stack, settings, upstream, monitor)
+        gateway, breaker = await _cometchat_client(
+            stack, settings, upstream, monitor, tracers.upstream
+        )
         events = SessionEvents()
         service = await _session_service(stack, settings, upstream, gateway, metrics, events)
         health_address = await _start_health_port(stack, settings, health_servicer, drain)
@@ -400,6 +440,7 @@ async def running_sidecar(
                 health_servicer,
                 metrics,
                 grace=drain,
+                tracer=tracers.rpc,
             )
         )
         reload_hooks = ReloadHooks[Settings]()

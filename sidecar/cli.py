@@ -208,6 +208,19 @@ def _add_serve(commands: _Commands) -> None:
     )
     serve.add_argument("--max-apps", dest="max_apps", type=int)
     serve.add_argument("--max-sessions", dest="max_sessions", type=int)
+    serve.add_argument(
+        "--tracing",
+        choices=("off", "otlp"),
+        help="OpenTelemetry tracing over OTLP/gRPC (env COMETCHAT_SIDECAR_TRACING; "
+        "default: off unless OTEL_TRACES_EXPORTER=otlp)",
+    )
+    serve.add_argument(
+        "--forward-traceparent",
+        dest="forward_traceparent",
+        action="store_const",
+        const=True,
+        help="send each upstream try's W3C traceparent to CometChat (tracing on only)",
+    )
 
 
 def _add_emulator(commands: _Commands) -> None:

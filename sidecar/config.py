@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Final, TypeAlias
 
 from sidecar.adapters.state.sealing import parse_state_key
+from sidecar.adapters.tracing import TRACING_MODES
 from sidecar.domain.errors import ConfigError
 from sidecar.domain.secret import Secret
 from sidecar.entrypoints.addresses import is_loopback, listen_host
@@ -79,6 +80,10 @@ class Settings:
     revocation_check_seconds: float = 300.0
     max_apps: int = 1000
     max_sessions: int = 10000
+    # Tracing: "otlp" on, "off" off, "" follows OTEL_TRACES_EXPORTER (sidecar/adapters/tracing.py).
+    tracing: str = ""
+    # Send the try's W3C traceparent to CometChat (a third party): off unless asked for.
+    forward_traceparent: bool = False
 
     @property
     def open_mode(self) -> bool:
@@ -136,6 +141,8 @@ ENVIRONMENT: Final = {
     "revocation_check_seconds": "COMETCHAT_SIDECAR_REVOCATION_CHECK_SECONDS",
     "max_apps": "COMETCHAT_SIDECAR_MAX_APPS",
     "max_sessions": "COMETCHAT_SIDECAR_MAX_SESSIONS",
+    "tracing": "COMETCHAT_SIDECAR_TRACING",
+    "forward_traceparent": "COMETCHAT_SIDECAR_FORWARD_TRACEPARENT",
 }
 API_KEY_ENV: Final = "COMETCHAT_API_KEY"
 API_KEY_FILE_ENV: Final = "COMETCHAT_API_KEY_FILE"
@@ -353,6 +360,7 @@ def _client_apps(name: str, value: Any) -> tuple[tuple[str, str], ...]:
 # setting not named here is a string.
 _COERCE: Final[dict[str, _Coerce]] = {
     "dev": _boolean,
+    "forward_traceparent": _boolean,
     "upstream_timeout_seconds": _timeout,
     **{name: _ranged(*limits) for name, limits in _NUMBERS.items()},
     **dict.fromkeys(_PATHS, _path),
@@ -392,6 +400,8 @@ def _validate(settings: Settings) -> None:
             "or pass --dev to run against the embedded emulator"
         )
     _validate_state(settings)
+    if settings.tracing not in TRACING_MODES:
+        raise ConfigError(f"tracing must be off or otlp, not {settings.tracing!r}")
     for name in ("api_host", "client_host"):
         host = getattr(settings, name)
         if host and not host.startswith(("http://", "https://")):

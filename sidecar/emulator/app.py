@@ -149,7 +149,7 @@ class Application:
             self._counter.add(RouteId.OTHER)
             return error_reply(ApiError("ERR_API_NOT_FOUND"))
         route, params = match
-        self._counter.add(route.route_id)
+        self._counter.add(route.route_id, request.headers.get("traceparent"))
         delay = self._faults.latency(route.route_id)
         fault = self._faults.take(route.route_id)
         if fault is not None:

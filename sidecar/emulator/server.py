@@ -119,6 +119,11 @@ class Emulator:
         """Requests served on `route` (R1, R3, R5, R7, R8, M1, M2, other); None for all."""
         return self._counter.count(None if route is None else parse_route(route))
 
+    def traceparents(self, route: str) -> list[str | None]:
+        """The W3C `traceparent` header of each of the last 100 requests served on `route`,
+        oldest first (None where a request carried none)."""
+        return self._counter.traceparents(parse_route(route))
+
     def reset_counts(self) -> None:
         self._counter.reset()
 

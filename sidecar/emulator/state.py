@@ -10,7 +10,7 @@ import re
 import secrets
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +21,8 @@ from sidecar.emulator.codes import ApiError
 # CometChat keeps only the newest 100 tokens of a user valid.
 TOKEN_CAP: Final = 100
 
+# The traceparent headers kept per route, newest last (tests read the last few).
+_TRACEPARENTS_KEPT: Final = 100
 _UID_RULE: Final = re.compile(r"[a-z0-9_-]{1,100}")
 
 _SAMPLE_NAMES: Final = ("Andrew Joseph", "George Alan", "Nancy Grace", "Susan Marie", "John Paul")
@@ -212,15 +214,22 @@ class EmulatorState:
 
 
 class RequestCounter:
-    """Upstream requests served, by route id."""
+    """Upstream requests served, by route id, and the W3C `traceparent` each one carried."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[RouteId] = Counter()
+        self._traceparents: dict[RouteId, deque[str | None]] = {}
 
-    def add(self, route: RouteId) -> None:
+    def add(self, route: RouteId, traceparent: str | None = None) -> None:
         with self._lock:
             self._counts[route] += 1
+            kept = self._traceparents.setdefault(route, deque(maxlen=_TRACEPARENTS_KEPT))
+            kept.append(traceparent)
+
+    def traceparents(self, route: RouteId) -> list[str | None]:
+        with self._lock:
+            return list(self._traceparents.get(route, ()))
 
     def count(self, route: RouteId | None = None) -> int:
         with self._lock:
@@ -233,3 +242,4 @@ class RequestCounter:
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._traceparents.clear()

@@ -23,7 +23,7 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -31,6 +31,7 @@ from sidecar import __version__
 from sidecar.adapters.cometchat.deadline import time_remaining
 from sidecar.adapters.cometchat.resilience import BreakerOpen, CircuitBreaker, RetryPolicy
 from sidecar.adapters.cometchat.transport import is_timeout
+from sidecar.adapters.tracing import TrySpan, UpstreamTracer
 from sidecar.domain.errors import SidecarError, fail, upstream_failure
 from sidecar.domain.model import CallsUser, UserStatus
 
@@ -96,6 +97,7 @@ class CometChatClient:
         retry: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
         observer: UpstreamObserver | None = None,
+        tracer: UpstreamTracer | None = None,
     ) -> None:
         self._http = http
         self._app_id = app_id
@@ -105,6 +107,8 @@ class CometChatClient:
         self._observer = observer
         self._api = hosts.api.rstrip("/") + "/v3.0"
         self._client = hosts.client.rstrip("/") + "/v3.0"
+        self._tracer = tracer
+        self._servers = {"api": _server_of(hosts.api), "client": _server_of(hosts.client)}
 
     def _common_headers(self) -> dict[str, str]:
         return {
@@ -116,7 +120,7 @@ class CometChatClient:
     async def create_auth_token(self, uid: str, api_key: str) -> str:
         headers = self._common_headers() | {"apikey": api_key}
         url = f"{self._api}/users/{quote(uid, safe='')}/auth_tokens"
-        data = await self._call("R3", "POST", url, headers, {"platform": _PLATFORM})
+        data = await self._call("R3", "POST", url, headers, {"platform": _PLATFORM}, "api")
         token = data.get("authToken")
         if not isinstance(token, str) or not token:
             raise fail("UPSTREAM_BAD_RESPONSE", endpoint="R3")
@@ -125,7 +129,7 @@ class CometChatClient:
     async def open_session(self, auth_token: str, device_id: str) -> CallsUser:
         headers = self._common_headers() | {"authToken": auth_token, "resource": device_id}
         body = {"platform": _PLATFORM, "deviceId": device_id}
-        data = await self._call("M1", "PUT", f"{self._client}/me", headers, body)
+        data = await self._call("M1", "PUT", f"{self._client}/me", headers, body, "client")
         uid = data.get("uid")
         if not isinstance(uid, str) or not uid:
             raise fail("UPSTREAM_BAD_RESPONSE", endpoint="M1")
@@ -138,12 +142,12 @@ class CometChatClient:
 
     async def close_session(self, auth_token: str, device_id: str) -> None:
         headers = self._common_headers() | {"authToken": auth_token, "resource": device_id}
-        await self._call("M2", "DELETE", f"{self._client}/me", headers, None)
+        await self._call("M2", "DELETE", f"{self._client}/me", headers, None, "client")
 
     async def check_auth_token(self, uid: str, auth_token: str, api_key: str) -> None:
         headers = self._common_headers() | {"apikey": api_key}
         url = f"{self._api}/users/{quote(uid, safe='')}/auth_tokens/{quote(auth_token, safe='')}"
-        await self._call("R5", "GET", url, headers, None)
+        await self._call("R5", "GET", url, headers, None, "api")
 
     async def _call(
         self,
@@ -152,32 +156,82 @@ class CometChatClient:
         url: str,
         headers: dict[str, str],
         body: dict[str, Any] | None,
+        host: str,
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         ends_at = loop.time() + self._budget(endpoint)
         attempt = 0
+        tracer = self._tracer
         while True:
             attempt += 1
+            span = None
+            if tracer is not None:
+                span = tracer.start_try(
+                    endpoint,
+                    method,
+                    _URL_TEMPLATES[endpoint],
+                    self._servers[host],
+                    attempt,
+                    self._breaker.state.name.lower(),
+                )
             try:
-                self._breaker.before_call()
-            except BreakerOpen as refused:
-                raise fail(
-                    "UPSTREAM_CIRCUIT_OPEN", retry_after=refused.retry_after, endpoint=endpoint
-                ) from None
-            remaining = ends_at - loop.time()
-            if remaining <= 0:
-                self._breaker.record_neutral()
-                raise fail("UPSTREAM_TIMEOUT", endpoint=endpoint)
-            outcome = await self._try(endpoint, method, url, headers, body, remaining)
-            if not isinstance(outcome, SidecarError):
-                return outcome
-            error = outcome
-            wait = self._retry_wait(error, attempt)
-            if wait is None or wait >= ends_at - loop.time():
-                raise error
-            if self._observer is not None:
-                self._observer.upstream_retry(endpoint, _cause(error))
+                wait = await self._attempt(
+                    endpoint, method, url, headers, body, ends_at, attempt, span
+                )
+            finally:
+                if span is not None:
+                    span.end()
+            if isinstance(wait, dict):
+                return wait
             await asyncio.sleep(wait)
+
+    async def _attempt(
+        self,
+        endpoint: str,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: dict[str, Any] | None,
+        ends_at: float,
+        attempt: int,
+        span: TrySpan | None,
+    ) -> dict[str, Any] | float:
+        """Try `attempt`: its data, or how long to wait before the next; raises when no
+        retry may help."""
+        loop = asyncio.get_running_loop()
+        try:
+            self._breaker.before_call()
+        except BreakerOpen as refused:
+            if span is not None:
+                span.refused(refused.retry_after)
+            raise fail(
+                "UPSTREAM_CIRCUIT_OPEN", retry_after=refused.retry_after, endpoint=endpoint
+            ) from None
+        remaining = ends_at - loop.time()
+        if remaining <= 0:
+            self._breaker.record_neutral()
+            if span is not None:
+                span.failed("UPSTREAM_TIMEOUT", None)
+            raise fail("UPSTREAM_TIMEOUT", endpoint=endpoint)
+        if span is not None:
+            forwarded = span.outgoing_headers()
+            if forwarded:
+                headers = headers | forwarded
+        outcome = await self._try(endpoint, method, url, headers, body, remaining, span)
+        if not isinstance(outcome, SidecarError):
+            return outcome
+        error = outcome
+        if span is not None:
+            span.failed(error.reason, error.retry_after)
+        wait = self._retry_wait(error, attempt)
+        if wait is None or wait >= ends_at - loop.time():
+            raise error
+        cause = _cause(error)
+        if self._observer is not None:
+            self._observer.upstream_retry(endpoint, cause)
+        if span is not None:
+            span.retrying(cause, wait)
+        return wait
 
     def _budget(self, endpoint: str) -> float:
         """Seconds this call may take: the total timeout, cut short by the caller's deadline."""
@@ -198,6 +252,7 @@ class CometChatClient:
         headers: dict[str, str],
         body: dict[str, Any] | None,
         remaining: float,
+        span: TrySpan | None,
     ) -> SidecarError | dict[str, Any]:
         """One HTTP exchange: its data or its error. Tells the breaker and the observer."""
         timeout = httpx.Timeout(
@@ -237,6 +292,8 @@ class CometChatClient:
         finally:
             if self._observer is not None:
                 self._observer.upstream_call(endpoint, status, time.perf_counter() - started)
+            if span is not None:
+                span.answered(status)
 
     def _retry_wait(self, error: SidecarError, attempt: int) -> float | None:
         """How long to wait before trying again, or None when no retry may help."""
@@ -255,6 +312,20 @@ class CometChatClient:
         if http_status in _RETRY_STATUSES:
             return self._retry.backoff(attempt)
         return None
+
+
+# Each endpoint's path with its variables named, never filled in: a span may carry these.
+_URL_TEMPLATES: Final = {
+    "R3": "/v3.0/users/{uid}/auth_tokens",
+    "R5": "/v3.0/users/{uid}/auth_tokens/{authToken}",
+    "M1": "/v3.0/me",
+    "M2": "/v3.0/me",
+}
+
+
+def _server_of(base_url: str) -> tuple[str, int]:
+    parts = urlsplit(base_url)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def _cause(error: SidecarError) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 from sidecar.adapters.cometchat.deadline import set_deadline_in
+from sidecar.adapters.tracing import RpcSpan, RpcTracer
 from sidecar.domain.errors import SidecarError, fail
 from sidecar.domain.model import AppIdentity
 from sidecar.entrypoints.rpc.access_log import RpcObserver, record_rpc
@@ -65,26 +66,34 @@ class InFlightLimits:
 
 
 class CallRunner:
-    """Runs a listener's calls: its authenticator names the app of each."""
+    """Runs a listener's calls: its authenticator names the app of each.
+
+    With a `tracer` (tracing on) each call runs inside its server span, continuing the
+    caller's W3C trace context; without one (the default) no span is made at all.
+    """
 
     def __init__(
         self,
         authenticator: Authenticator,
         observer: RpcObserver | None = None,
         limits: InFlightLimits | None = None,
+        tracer: RpcTracer | None = None,
     ) -> None:
         self._authenticator = authenticator
         self._observer = observer
         self._limits = limits
+        self._tracer = tracer
 
-    async def identify(self, request: object, context: _Context, method: str) -> AppIdentity:
+    async def identify(
+        self, request: object, context: _Context, method: str, span: RpcSpan | None = None
+    ) -> AppIdentity:
         """The calling app, or the call is refused (logged, aborted: this raises then)."""
         try:
             app = self._authenticator.identify(context)
         except SidecarError as error:
-            await self._refuse(context, method, None, error)
+            await self._refuse(context, method, None, error, span)
         if request is UNDECODABLE:
-            await self._refuse(context, method, app, fail("ERROR_MALFORMED_REQUEST"))
+            await self._refuse(context, method, app, fail("ERROR_MALFORMED_REQUEST"), span)
         return app
 
     async def run(
@@ -107,51 +116,60 @@ class CallRunner:
         the caller's deadline is handed on to them.
         """
         started = time.perf_counter()
-        if app is None:
-            app = await self.identify(request, context, method)
-        logged_uid = request_uid(request)[:_LOGGED_UID_MAX] if request_uid is not None else None
-        limits = self._limits
+        tracer = self._tracer
+        span = tracer.start_rpc(method, context.invocation_metadata() or ()) if tracer else None
         try:
-            if limits is not None:
-                limits.enter(app.name)
-        except SidecarError as error:
-            self._log(method, app, logged_uid, error.reason, error.spec.code, started)
-            await context.abort_with_status(to_status(error))
-            raise  # unreachable: abort_with_status raises
-        try:
-            if upstream:
-                # Upstream calls made for this RPC stop before the caller gives up.
-                set_deadline_in(context.time_remaining())
-            result = await call(app)
-        except SidecarError as error:
-            self._log(method, app, logged_uid, error.reason, error.spec.code, started)
-            await context.abort_with_status(to_status(error))
-            raise  # unreachable: abort_with_status raises
-        except asyncio.CancelledError:
-            self._log(method, app, logged_uid, "CANCELLED", "CANCELLED", started)
-            raise
-        except Exception as error:
-            # Only the type and the frames: an exception's text may quote what was sent.
-            frames = [f"{f.filename}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)]
-            self._log(
-                method,
-                app,
-                logged_uid,
-                "INTERNAL",
-                "INTERNAL",
-                started,
-                error_type=type(error).__name__,
-                frames=frames[-5:],
-            )
-            await context.abort_with_status(to_status(fail("INTERNAL")))
-            raise  # unreachable
+            if app is None:
+                app = await self.identify(request, context, method, span)
+            logged_uid = request_uid(request)[:_LOGGED_UID_MAX] if request_uid is not None else None
+            limits = self._limits
+            try:
+                if limits is not None:
+                    limits.enter(app.name)
+            except SidecarError as error:
+                self._log(method, app, logged_uid, error.reason, error.spec.code, started, span)
+                await context.abort_with_status(to_status(error))
+                raise  # unreachable: abort_with_status raises
+            try:
+                if upstream:
+                    # Upstream calls made for this RPC stop before the caller gives up.
+                    set_deadline_in(context.time_remaining())
+                result = await call(app)
+            except SidecarError as error:
+                self._log(method, app, logged_uid, error.reason, error.spec.code, started, span)
+                await context.abort_with_status(to_status(error))
+                raise  # unreachable: abort_with_status raises
+            except asyncio.CancelledError:
+                self._log(method, app, logged_uid, "CANCELLED", "CANCELLED", started, span)
+                raise
+            except Exception as error:
+                # Only the type and the frames: an exception's text may quote what was sent.
+                frames = [
+                    f"{f.filename}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)
+                ]
+                self._log(
+                    method,
+                    app,
+                    logged_uid,
+                    "INTERNAL",
+                    "INTERNAL",
+                    started,
+                    span,
+                    error_type=type(error).__name__,
+                    frames=frames[-5:],
+                )
+                await context.abort_with_status(to_status(fail("INTERNAL")))
+                raise  # unreachable
+            finally:
+                if limits is not None:
+                    limits.leave(app.name)
+            if logged_uid is None and uid_of is not None:
+                logged_uid = uid_of(result)
+            self._log(method, app, logged_uid, "OK", "OK", started, span, quiet=read)
+            return result
         finally:
-            if limits is not None:
-                limits.leave(app.name)
-        if logged_uid is None and uid_of is not None:
-            logged_uid = uid_of(result)
-        self._log(method, app, logged_uid, "OK", "OK", started, quiet=read)
-        return result
+            if span is not None:
+                span.end()
 
     def _log(
         self,
@@ -161,10 +179,14 @@ class CallRunner:
         reason: str,
         code: str,
         started: float | None,
+        span: RpcSpan | None = None,
         *,
         quiet: bool = False,
         **extra: object,
     ) -> None:
+        if span is not None:
+            # The uid stays in the log line: a span carries no user.
+            span.outcome(app.name if app is not None else None, reason, code)
         record_rpc(
             self._observer,
             method=method,
@@ -178,8 +200,13 @@ class CallRunner:
         )
 
     async def _refuse(
-        self, context: _Context, method: str, app: AppIdentity | None, error: SidecarError
+        self,
+        context: _Context,
+        method: str,
+        app: AppIdentity | None,
+        error: SidecarError,
+        span: RpcSpan | None = None,
     ) -> NoReturn:
-        self._log(method, app, None, error.reason, error.spec.code, None)
+        self._log(method, app, None, error.reason, error.spec.code, None, span)
         await context.abort_with_status(to_status(error))
         raise AssertionError("abort_with_status returned")  # it always raises

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grpc_health.v1 import health
 
+from sidecar.adapters.tracing import RpcTracer
 from sidecar.domain.errors import ConfigError
 from sidecar.entrypoints.addresses import bound_address
 from sidecar.entrypoints.rpc.access_log import RpcObserver
@@ -81,15 +82,17 @@ async def serving(
     observer: RpcObserver | None = None,
     *,
     grace: float,
+    tracer: RpcTracer | None = None,
 ) -> AsyncIterator[Listeners]:
     """Bind and start every listener `config` asks for; stop them and remove the
-    sockets on exit. The per-app in-flight limit counts an app's calls on all of them."""
+    sockets on exit. The per-app in-flight limit counts an app's calls on all of them;
+    `tracer` (tracing on) makes each call's server span."""
     limits = InFlightLimits(config.max_calls_in_flight_per_app)
 
     def server_for(authenticator: Authenticator) -> GrpcServer:
         return GrpcServer(
             service,
-            CallRunner(authenticator, observer, limits),
+            CallRunner(authenticator, observer, limits, tracer),
             max_message_bytes=config.max_message_bytes,
             max_metadata_bytes=config.max_metadata_bytes,
             health_servicer=health_servicer,
