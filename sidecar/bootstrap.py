@@ -127,7 +127,14 @@ def load_registry(settings: Settings) -> AppRegistry | None:
 
 def secrets_of(settings: Settings) -> list[str]:
     """The configured secrets, for the log scrubber."""
-    held = (settings.api_key, settings.state_key, settings.state_previous_key, settings.redis_url)
+    held = (
+        settings.api_key,
+        settings.state_key,
+        settings.state_previous_key,
+        settings.redis_url,
+        settings.redis_password,
+        settings.redis_sentinel_password,
+    )
     found = [secret.reveal() for secret in held if secret]
     if settings.redis_url is not None:
         password = urlsplit(settings.redis_url.reveal()).password
@@ -198,6 +205,9 @@ def state_config(settings: Settings, app_id: str) -> StateConfig:
         key=settings.state_key,
         previous_key=settings.state_previous_key,
         namespace=f"cometchat-sidecar:{app_id}:",
+        redis_password=settings.redis_password,
+        redis_sentinel_password=settings.redis_sentinel_password,
+        redis_min_replicas=settings.redis_min_replicas,
     )
 
 

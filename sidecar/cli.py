@@ -201,6 +201,22 @@ def _add_serve(commands: _Commands) -> None:
         help="file holding the previous state key (read, then rewritten with the new one)",
     )
     serve.add_argument(
+        "--redis-password-file",
+        dest="redis_password_file",
+        help="file holding the password of the Redis servers",
+    )
+    serve.add_argument(
+        "--redis-sentinel-password-file",
+        dest="redis_sentinel_password_file",
+        help="file holding the password of the Redis sentinels",
+    )
+    serve.add_argument(
+        "--redis-min-replicas",
+        dest="redis_min_replicas",
+        type=int,
+        help="replicas that must hold each session write before the call is answered (WAIT)",
+    )
+    serve.add_argument(
         "--revocation-check-seconds",
         dest="revocation_check_seconds",
         type=float,

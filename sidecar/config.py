@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
+from sidecar.adapters.state.redis_url import check_redis_url
 from sidecar.adapters.state.sealing import parse_state_key
 from sidecar.adapters.tracing import TRACING_MODES
 from sidecar.domain.errors import ConfigError
@@ -77,6 +78,11 @@ class Settings:
     redis_url: Secret | None = field(default=None, repr=False)
     state_key: Secret | None = field(default=None, repr=False)
     state_previous_key: Secret | None = field(default=None, repr=False)
+    # Redis passwords come from files or the environment only; each session write waits
+    # (WAIT) until redis_min_replicas replicas hold it.
+    redis_password: Secret | None = field(default=None, repr=False)
+    redis_sentinel_password: Secret | None = field(default=None, repr=False)
+    redis_min_replicas: int = 0
     revocation_check_seconds: float = 300.0
     max_apps: int = 1000
     max_sessions: int = 10000
@@ -138,6 +144,7 @@ ENVIRONMENT: Final = {
     "state_backend": "COMETCHAT_SIDECAR_STATE_BACKEND",
     "state_path": "COMETCHAT_SIDECAR_STATE_PATH",
     "redis_url": "COMETCHAT_SIDECAR_REDIS_URL",
+    "redis_min_replicas": "COMETCHAT_SIDECAR_REDIS_MIN_REPLICAS",
     "revocation_check_seconds": "COMETCHAT_SIDECAR_REVOCATION_CHECK_SECONDS",
     "max_apps": "COMETCHAT_SIDECAR_MAX_APPS",
     "max_sessions": "COMETCHAT_SIDECAR_MAX_SESSIONS",
@@ -150,6 +157,11 @@ STATE_KEY_ENV: Final = "COMETCHAT_SIDECAR_STATE_KEY"
 STATE_KEY_FILE_ENV: Final = "COMETCHAT_SIDECAR_STATE_KEY_FILE"
 STATE_PREVIOUS_KEY_ENV: Final = "COMETCHAT_SIDECAR_STATE_PREVIOUS_KEY"
 STATE_PREVIOUS_KEY_FILE_ENV: Final = "COMETCHAT_SIDECAR_STATE_PREVIOUS_KEY_FILE"
+# Names of environment variables, not passwords.
+REDIS_PASSWORD_ENV: Final = "COMETCHAT_SIDECAR_REDIS_PASSWORD"  # noqa: S105
+REDIS_PASSWORD_FILE_ENV: Final = "COMETCHAT_SIDECAR_REDIS_PASSWORD_FILE"  # noqa: S105
+REDIS_SENTINEL_PASSWORD_ENV: Final = "COMETCHAT_SIDECAR_REDIS_SENTINEL_PASSWORD"  # noqa: S105
+REDIS_SENTINEL_PASSWORD_FILE_ENV: Final = "COMETCHAT_SIDECAR_REDIS_SENTINEL_PASSWORD_FILE"  # noqa: S105
 CONFIG_FILE_ENV: Final = "COMETCHAT_SIDECAR_CONFIG"
 
 
@@ -170,6 +182,15 @@ _SECRETS: Final = {
     "state_previous_key": _SecretSource(
         "state_previous_key_file", STATE_PREVIOUS_KEY_FILE_ENV, STATE_PREVIOUS_KEY_ENV, "key file"
     ),
+    "redis_password": _SecretSource(
+        "redis_password_file", REDIS_PASSWORD_FILE_ENV, REDIS_PASSWORD_ENV, "Redis password file"
+    ),
+    "redis_sentinel_password": _SecretSource(
+        "redis_sentinel_password_file",
+        REDIS_SENTINEL_PASSWORD_FILE_ENV,
+        REDIS_SENTINEL_PASSWORD_ENV,
+        "Redis sentinel password file",
+    ),
 }
 # Numeric settings: (type, lowest allowed, highest allowed).
 _NUMBERS: Final[dict[str, tuple[type[int] | type[float], float, float]]] = {
@@ -189,6 +210,7 @@ _NUMBERS: Final[dict[str, tuple[type[int] | type[float], float, float]]] = {
     "revocation_check_seconds": (float, 0, 86400),
     "max_apps": (int, 1, 1_000_000),
     "max_sessions": (int, 1, 10_000_000),
+    "redis_min_replicas": (int, 0, 100),
 }
 _PATHS: Final = (
     "app_credentials_dir",
@@ -452,8 +474,11 @@ def _validate_state(settings: Settings) -> None:
     if backend == "redis":
         if settings.redis_url is None:
             raise ConfigError("state_backend redis needs a redis_url (redis://host:port/db)")
-        if not settings.redis_url.reveal().startswith(("redis://", "rediss://", "unix://")):
-            raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
+        check_redis_url(settings.redis_url.reveal())
+    elif settings.redis_min_replicas or settings.redis_password or settings.redis_sentinel_password:
+        raise ConfigError(
+            f"redis_min_replicas and the Redis passwords need state_backend redis, not {backend}"
+        )
     if backend != "memory" and settings.state_key is None:
         raise ConfigError(
             f"state_backend {backend} stores auth tokens, so it needs an encryption key: set "

@@ -245,10 +245,50 @@ def test_state_keys_come_from_files_or_the_environment_and_stay_out_of_reprs(
         assert secret in secrets_of(settings)
 
 
+def test_redis_sentinel_passwords_and_replicas_are_settings_of_their_own(tmp_path: Path) -> None:
+    password_file = tmp_path / "redis-password"
+    password_file.write_text("hunter3-server\n")
+    environ = {
+        "COMETCHAT_APP_ID": "a",
+        "COMETCHAT_SIDECAR_STATE_KEY": KEY,
+        "COMETCHAT_SIDECAR_REDIS_URL": "redis+sentinel://127.0.0.1:26379,127.0.0.1:26380/main",
+        "COMETCHAT_SIDECAR_REDIS_PASSWORD_FILE": str(password_file),
+        "COMETCHAT_SIDECAR_REDIS_SENTINEL_PASSWORD": "hunter3-sentinel",
+        "COMETCHAT_SIDECAR_REDIS_MIN_REPLICAS": "1",
+    }
+
+    settings = load_settings({"state_backend": "redis"}, environ)
+
+    assert settings.redis_password == Secret("hunter3-server")
+    assert settings.redis_sentinel_password == Secret("hunter3-sentinel")
+    assert settings.redis_min_replicas == 1
+    for secret in ("hunter3-server", "hunter3-sentinel"):
+        assert secret not in repr(settings)
+        assert secret in secrets_of(settings)
+
+
 @pytest.mark.parametrize(
     ("flags", "environ", "message"),
     [
         ({"state_backend": "etcd"}, {}, "state_backend must be one of"),
+        (
+            {"state_path": "state/s.db", "redis_min_replicas": 1},
+            {"COMETCHAT_SIDECAR_STATE_KEY": KEY},
+            "need state_backend redis",
+        ),
+        (
+            {"state_backend": "redis", "redis_min_replicas": -1},
+            {"COMETCHAT_SIDECAR_STATE_KEY": KEY, "COMETCHAT_SIDECAR_REDIS_URL": "redis://h"},
+            "redis_min_replicas must be between 0 and 100",
+        ),
+        (
+            {"state_backend": "redis"},
+            {
+                "COMETCHAT_SIDECAR_STATE_KEY": KEY,
+                "COMETCHAT_SIDECAR_REDIS_URL": "redis+sentinel://:pw@h:1/svc",
+            },
+            "carries no user or password",
+        ),
         ({"state_backend": "sqlite"}, {"COMETCHAT_SIDECAR_STATE_KEY": KEY}, "needs a state_path"),
         ({"state_backend": "redis"}, {"COMETCHAT_SIDECAR_STATE_KEY": KEY}, "needs a redis_url"),
         (

@@ -27,7 +27,9 @@ class StateConfig:
     """Where sessions live: `backend` is memory, sqlite (at `path`) or redis (at `redis_url`).
 
     Durable backends seal every session with `key`; records sealed with `previous_key`
-    are read and rewritten with `key` at start. `namespace` prefixes every Redis key.
+    are read and rewritten with `key` at start. `namespace` prefixes every Redis key;
+    `redis_password` and `redis_sentinel_password` authenticate to Redis and its sentinels,
+    and each session write waits for `redis_min_replicas` replicas.
     """
 
     backend: str = "memory"
@@ -36,6 +38,9 @@ class StateConfig:
     key: Secret | None = field(default=None, repr=False)
     previous_key: Secret | None = field(default=None, repr=False)
     namespace: str = ""
+    redis_password: Secret | None = field(default=None, repr=False)
+    redis_sentinel_password: Secret | None = field(default=None, repr=False)
+    redis_min_replicas: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,11 +82,23 @@ async def open_state(config: StateConfig, events: EventSink) -> AsyncIterator[St
         finally:
             await store.close()
         return
-    from sidecar.adapters.state.redis_store import RedisState, redacted
+    from sidecar.adapters.state.redis_store import RedisOptions, RedisState
+    from sidecar.adapters.state.redis_url import redacted
 
     assert config.redis_url is not None
-    shared = await RedisState.open(config.redis_url, config.namespace, sealer)
-    _log.info("state", backend=backend, redis=redacted(config.redis_url.reveal()), durable=True)
+    options = RedisOptions(
+        password=config.redis_password,
+        sentinel_password=config.redis_sentinel_password,
+        min_replicas=config.redis_min_replicas,
+    )
+    shared = await RedisState.open(config.redis_url, config.namespace, sealer, options=options)
+    _log.info(
+        "state",
+        backend=backend,
+        redis=redacted(config.redis_url.reveal()),
+        min_replicas=config.redis_min_replicas,
+        durable=True,
+    )
     ready = asyncio.Event()
     listener = asyncio.get_running_loop().create_task(shared.listen(events, ready))
     try:

@@ -13,6 +13,13 @@ one script). Should the lock be lost anyway (Redis unreachable for longer than t
 TTL), the operation is cancelled and, as a last guard, every write is *fenced*: a
 script writes the session only while the writer still holds the app's lock, so two
 logins can never both store a session.
+
+Every round trip is bounded: by the caller's deadline (less a margin) when there is one,
+else by `_DEFAULT_BUDGET`; a Redis that is down, restarting or failing over answers
+`STATE_UNAVAILABLE` in time, never a hang, and the client reconnects by itself on the next
+call. A Sentinel-managed Redis (`redis+sentinel://`) is followed to its new primary after a
+failover. With `min_replicas`, each session write is followed on the same connection by
+`WAIT min_replicas`, and answered only once that many replicas hold it.
 """
 
 from __future__ import annotations
@@ -23,15 +30,20 @@ import contextvars
 import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable
-from typing import Any, Final, Protocol, cast
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol, TypeVar, cast
 
 import redis.asyncio as aioredis
 import structlog
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
+from sidecar.adapters.cometchat.deadline import time_remaining
+from sidecar.adapters.state.redis_url import is_sentinel, parse_sentinel_url, redacted
 from sidecar.adapters.state.sealing import SessionSealer, open_stored, resealed
-from sidecar.domain.errors import ConfigError, fail
+from sidecar.domain.errors import ConfigError, SidecarError, fail
 from sidecar.domain.events import Change, SessionEvent
 from sidecar.domain.model import Session
 from sidecar.domain.secret import Secret
@@ -43,6 +55,19 @@ LOCK_TTL_SECONDS: Final = 10.0
 _WAIT_FIRST: Final = 0.01
 _WAIT_MOST: Final = 0.1
 _NO_FENCE: Final = ""
+# A round trip with no caller deadline (reads, the relay, background work) gives up after
+# this long; on loopback or in one zone Redis answers in milliseconds.
+_DEFAULT_BUDGET: Final = 1.0
+# Stop this much before the caller's deadline (10 % of what is left, within these bounds),
+# so the caller gets STATE_UNAVAILABLE with its reason rather than a bare deadline error.
+_MARGIN_MIN: Final = 0.02
+_MARGIN_MAX: Final = 0.25
+# The longest a session write waits for its replicas (WAIT), deadline permitting.
+REPLICA_WAIT_SECONDS: Final = 2.0
+# A lock whose release failed (Redis unreachable) is released again every so often until
+# its TTL would have ended it anyway, so the app's next login need not wait out the TTL.
+_RELEASE_RETRY_SECONDS: Final = 0.1
+_T = TypeVar("_T")
 
 # The (lock key, owner value) of the lock the current task holds, for fenced writes.
 _fence: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
@@ -83,12 +108,40 @@ class EventSink(Protocol):
     def watchers(self, app: str | None = None) -> int: ...
 
 
-def redacted(url: str) -> str:
-    """The URL without its user and password, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
+@dataclass(frozen=True)
+class RedisOptions:
+    """How to reach Redis beyond its URL: passwords (from files or the environment, never
+    in the URL as logged) and how many replicas must hold each session write."""
+
+    password: Secret | None = field(default=None, repr=False)
+    sentinel_password: Secret | None = field(default=None, repr=False)
+    min_replicas: int = 0
+
+
+def _connect(url: Secret, options: RedisOptions) -> tuple[aioredis.Redis, Sentinel | None]:
+    """A client of the Redis `url` names: the server itself, or the primary of a
+    Sentinel-managed service (asked of the sentinels again on every new connection)."""
+    common: dict[str, Any] = {
+        "socket_connect_timeout": 3,
+        "socket_timeout": 5,
+        # A few quick tries on a dropped connection, never seconds of backoff: the caller's
+        # deadline (see _budget) bounds every round trip anyway.
+        "retry": Retry(ExponentialBackoff(cap=0.1, base=0.02), 2),
+    }
+    if options.password is not None:
+        common["password"] = options.password.reveal()
+    text = url.reveal()
+    if not is_sentinel(text):
+        return aioredis.Redis.from_url(text, decode_responses=False, **common), None
+    service = parse_sentinel_url(text)
+    sentinel_kwargs: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    if options.sentinel_password is not None:
+        sentinel_kwargs["password"] = options.sentinel_password.reveal()
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        list(service.sentinels), sentinel_kwargs=sentinel_kwargs, **common
+    )
+    client = sentinel.master_for(service.service, db=service.db, decode_responses=False)
+    return client, sentinel
 
 
 class RedisState:
@@ -101,11 +154,15 @@ class RedisState:
         sealer: SessionSealer,
         *,
         lock_ttl: float = LOCK_TTL_SECONDS,
+        min_replicas: int = 0,
+        sentinel: Sentinel | None = None,
     ) -> None:
         self._redis = client
+        self._sentinel = sentinel
         self._ns = namespace
         self._sealer = sealer
         self._lock_ttl = lock_ttl
+        self._min_replicas = min_replicas
         self._origin = secrets.token_hex(8)
         self._apps_key = f"{namespace}apps"
         self._channel = f"{namespace}events"
@@ -114,6 +171,11 @@ class RedisState:
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
         self._swap = client.register_script(_SWAP)
+        # Locks of this process whose release failed: key -> owner value. No operation of
+        # this process holds them any more (the app's in-process lock is free again), so
+        # the app's next operation here may release one at once rather than wait its TTL.
+        self._unreleased: dict[str, str] = {}
+        self._late_releases: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(
@@ -122,39 +184,48 @@ class RedisState:
         namespace: str,
         sealer: SessionSealer,
         *,
+        options: RedisOptions | None = None,
         lock_ttl: float = LOCK_TTL_SECONDS,
     ) -> RedisState:
         """Connect, check every stored session opens with the keys, rotate keys."""
-        client = aioredis.Redis.from_url(
-            url.reveal(), socket_connect_timeout=3, socket_timeout=5, decode_responses=False
+        options = options or RedisOptions()
+        client, sentinel = _connect(url, options)
+        state = cls(
+            client,
+            namespace,
+            sealer,
+            lock_ttl=lock_ttl,
+            min_replicas=options.min_replicas,
+            sentinel=sentinel,
         )
-        state = cls(client, namespace, sealer, lock_ttl=lock_ttl)
         try:
             await client.ping()
         except RedisError as error:
-            await client.aclose()
+            await state.close()
             raise ConfigError(
                 f"cannot reach Redis at {redacted(url.reveal())}: {type(error).__name__}"
             ) from None
         try:
             rotated = await state._check_and_rotate()
         except BaseException:
-            await client.aclose()
+            await state.close()
             raise
         if rotated:
             _log.info("state_key_rotated", backend="redis", sessions=rotated)
         return state
 
     async def close(self) -> None:
+        for task in self._late_releases:
+            task.cancel()
+        await asyncio.gather(*self._late_releases, return_exceptions=True)
         await self._redis.aclose()
+        if self._sentinel is not None:
+            await self._sentinel.aclose()
 
     # SessionStore ----------------------------------------------------------------
 
     async def get(self, app: str) -> Session | None:
-        try:
-            sealed = await self._redis.get(self._session_key(app))
-        except RedisError as error:
-            raise _unavailable("get", error) from None
+        sealed = await self._io("get", self._redis.get(self._session_key(app)))
         if sealed is None:
             return None
         return open_stored(self._sealer, app, _as_bytes(sealed), backend="redis")
@@ -169,10 +240,7 @@ class RedisState:
         await self._fenced(self._delete, keys, [app, self._fence_for(app)])
 
     async def count(self) -> int:
-        try:
-            return int(await self._redis.scard(self._apps_key))
-        except RedisError as error:
-            raise _unavailable("count", error) from None
+        return int(await self._io("count", self._redis.scard(self._apps_key)))
 
     # AppLocks --------------------------------------------------------------------
 
@@ -181,18 +249,7 @@ class RedisState:
         key = self._lock_key(app)
         value = f"{purpose}|{secrets.token_hex(16)}"
         ttl_ms = int(self._lock_ttl * 1000)
-        wait = _WAIT_FIRST
-        try:
-            while not await self._redis.set(key, value, nx=True, px=ttl_ms):
-                holder = await self._redis.get(key)
-                if holder is not None and conflicts(
-                    purpose, _as_bytes(holder).decode().split("|")[0]
-                ):
-                    raise fail("ERROR_LOGIN_IN_PROGRESS")
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, _WAIT_MOST)
-        except RedisError as error:
-            raise _unavailable("lock", error) from None
+        await self._acquire(key, value, purpose, ttl_ms)
 
         task = asyncio.current_task()
         assert task is not None
@@ -213,10 +270,42 @@ class RedisState:
             watchdog.cancel()
             await asyncio.gather(watchdog, return_exceptions=True)
             try:
-                await self._release(keys=[key], args=[value])
-            except RedisError as error:
-                # It expires on its own within the TTL.
+                async with asyncio.timeout(_budget()):
+                    await self._release(keys=[key], args=[value])
+            except (RedisError, TimeoutError) as error:
                 _log.warning("state_lock_release_failed", app=app, error_type=type(error).__name__)
+                self._release_later(key, value)
+
+    async def _acquire(self, key: str, value: str, purpose: str, ttl_ms: int) -> None:
+        """Take the lock, waiting while a compatible operation holds it; refuse at once when
+        a conflicting login holds it, and when the caller's deadline comes first."""
+        wait = _WAIT_FIRST
+        while True:
+            try:
+                taken = await self._io("lock", self._redis.set(key, value, nx=True, px=ttl_ms))
+            except SidecarError:
+                # The SET may have landed before its answer was lost: release it once Redis
+                # answers again, or let the app's next operation here release it.
+                self._release_later(key, value)
+                raise
+            if taken:
+                return
+            holder = await self._io("lock", self._redis.get(key))
+            if holder is not None:
+                held = _as_bytes(holder).decode()
+                if held == value:
+                    return  # our own SET, applied before its answer was lost and it was retried
+                if self._unreleased.get(key) == held:
+                    await self._io("lock", self._release(keys=[key], args=[held]))
+                    self._unreleased.pop(key, None)
+                    continue
+                if conflicts(purpose, held.split("|")[0]):
+                    raise fail("ERROR_LOGIN_IN_PROGRESS")
+            left = time_remaining()
+            if left is not None and left - _margin(left) < wait:
+                raise fail("ERROR_LOGIN_IN_PROGRESS")  # still held when the caller gives up
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, _WAIT_MOST)
 
     async def _keep(
         self, key: str, value: str, ttl_ms: int, owner: asyncio.Task[Any], lost: asyncio.Event
@@ -225,8 +314,9 @@ class RedisState:
         while True:
             await asyncio.sleep(self._lock_ttl / 3)
             try:
-                renewed = await self._renew(keys=[key], args=[value, ttl_ms])
-            except RedisError:
+                async with asyncio.timeout(self._lock_ttl / 3):
+                    renewed = await self._renew(keys=[key], args=[value, ttl_ms])
+            except (RedisError, TimeoutError):
                 continue  # try again; the fence still guards the writes
             if not renewed:
                 _log.error("state_lock_lost", key=key)
@@ -234,26 +324,57 @@ class RedisState:
                 owner.cancel()
                 return
 
+    def _release_later(self, key: str, value: str) -> None:
+        self._unreleased[key] = value
+        task = asyncio.get_running_loop().create_task(self._release_until_expired(key, value))
+        self._late_releases.add(task)
+        task.add_done_callback(self._late_releases.discard)
+
+    async def _release_until_expired(self, key: str, value: str) -> None:
+        loop = asyncio.get_running_loop()
+        expires_at = loop.time() + self._lock_ttl
+        while loop.time() < expires_at:
+            await asyncio.sleep(_RELEASE_RETRY_SECONDS)
+            try:
+                async with asyncio.timeout(_DEFAULT_BUDGET):
+                    await self._release(keys=[key], args=[value])
+            except (RedisError, TimeoutError):
+                continue
+            if self._unreleased.get(key) == value:
+                del self._unreleased[key]
+            _log.info("state_lock_released_late", key=key)
+            return
+        if self._unreleased.get(key) == value:
+            del self._unreleased[key]  # expired by now
+
     # Relay of changes to the other replicas ---------------------------------------
 
     async def relay(self, event: SessionEvent) -> None:
         message = {"origin": self._origin, "app": event.app, "change": event.change.value}
-        await self._redis.publish(self._channel, json.dumps(message))
+        await self._io("relay", self._redis.publish(self._channel, json.dumps(message)))
 
     async def listen(self, events: EventSink, ready: asyncio.Event | None = None) -> None:
-        """Feed the other replicas' changes to this process's watchers, until cancelled."""
+        """Feed the other replicas' changes to this process's watchers, until cancelled.
+        After a lost connection (a restart, a failover) the next read reconnects and
+        subscribes again."""
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(self._channel)
             if ready is not None:
                 ready.set()
+            failing = False
             while True:
                 try:
                     message = await pubsub.get_message(timeout=1.0)
                 except RedisError as error:
-                    _log.warning("state_relay_failed", error_type=type(error).__name__)
-                    await asyncio.sleep(1.0)
+                    if not failing:
+                        _log.warning("state_relay_failed", error_type=type(error).__name__)
+                    failing = True
+                    await asyncio.sleep(_RELEASE_RETRY_SECONDS)
                     continue
+                if failing:
+                    _log.info("state_relay_resumed")
+                    failing = False
                 if message is not None:
                     await self._deliver(events, message)
         finally:
@@ -289,14 +410,40 @@ class RedisState:
         fence = _fence.get()
         return fence[1] if fence is not None and fence[0] == self._lock_key(app) else _NO_FENCE
 
-    async def _fenced(self, script: Any, keys: list[str], args: list[Any]) -> None:
+    async def _io(self, what: str, operation: Awaitable[_T]) -> _T:
+        """One round trip, bounded by the caller's deadline; STATE_UNAVAILABLE on failure."""
         try:
-            written = await cast(Awaitable[int], script(keys=keys, args=args))
-        except RedisError as error:
-            raise _unavailable("write", error) from None
+            async with asyncio.timeout(_budget()):
+                return await operation
+        except (RedisError, TimeoutError) as error:
+            raise _unavailable(what, error) from None
+
+    async def _fenced(self, script: Any, keys: list[str], args: list[Any]) -> None:
+        if not self._min_replicas:
+            written = await self._io("write", cast(Awaitable[int], script(keys=keys, args=args)))
+        else:
+            written = await self._io("write", self._replicated(script, keys, args))
         if not written:
             _log.error("state_write_refused_lock_lost", key=keys[0])
             raise fail("STATE_UNAVAILABLE")
+
+    async def _replicated(self, script: Any, keys: list[str], args: list[Any]) -> int:
+        """The write, then WAIT on the same connection (WAIT counts the replicas that hold
+        this connection's writes): written only once `min_replicas` replicas hold it."""
+        wait_ms = max(1, int(min(REPLICA_WAIT_SECONDS, _budget() - _MARGIN_MIN) * 1000))
+        pipe = self._redis.pipeline(transaction=False)
+        script(keys=keys, args=args, client=pipe)
+        pipe.wait(self._min_replicas, wait_ms)
+        written, replicas = await pipe.execute()
+        if written and int(replicas) < self._min_replicas:
+            _log.error(
+                "state_write_not_replicated",
+                key=keys[0],
+                replicas=int(replicas),
+                min_replicas=self._min_replicas,
+            )
+            raise fail("STATE_UNAVAILABLE")
+        return int(written)
 
     async def _check_and_rotate(self) -> int:
         """Every session must open with the configured keys, else nothing is changed."""
@@ -316,10 +463,23 @@ class RedisState:
         return len(stale)
 
     def __repr__(self) -> str:
-        return f"RedisState(namespace={self._ns!r})"
+        return f"RedisState(namespace={self._ns!r}, min_replicas={self._min_replicas})"
 
 
-def _unavailable(what: str, error: RedisError) -> Exception:
+def _margin(left: float) -> float:
+    return min(_MARGIN_MAX, max(_MARGIN_MIN, left * 0.1))
+
+
+def _budget() -> float:
+    """Seconds the next round trip may take: the caller's deadline less a margin, else the
+    default; never below a few milliseconds (the call then fails fast)."""
+    left = time_remaining()
+    if left is None:
+        return _DEFAULT_BUDGET
+    return max(0.005, left - _margin(left))
+
+
+def _unavailable(what: str, error: RedisError | TimeoutError) -> Exception:
     _log.error(
         "state_unavailable", backend="redis", operation=what, error_type=type(error).__name__
     )
