@@ -5,6 +5,11 @@ Durability: every `put`/`delete` is one transaction committed with
 leaves each app's row either as it was or as it was written, never torn. A
 session is one row, so no two writes can mix.
 
+A full volume fails the write (`STATE_UNAVAILABLE`) and leaves every stored row as it
+was; writes work again once there is room, without a restart. A file that is damaged,
+or that cannot be opened for writing (a read-only volume), stops the start with a
+`ConfigError` that names the problem; the file is left as it is.
+
 One process owns the file: an exclusive `flock` on `<file>.lock` refuses a second
 sidecar (two writers would defeat the per-app locks). The kernel drops the lock
 when the process dies, so a restart after SIGKILL takes it again.
@@ -75,6 +80,12 @@ class SqliteSessionStore:
         store = cls(path, connection, lock_fd, sealer, executor)
         try:
             rotated = await store._run(store._check_and_rotate)
+        except sqlite3.DatabaseError as error:
+            await store.close()
+            raise ConfigError(
+                f"the state file {str(path)!r} cannot be read "
+                f"({_sqlite_problem(error)}); it was not changed"
+            ) from None
         except BaseException:
             await store.close()
             raise
@@ -166,8 +177,11 @@ class SqliteSessionStore:
 
 
 def _connect(path: Path) -> tuple[sqlite3.Connection, int]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError as error:
+        raise _unusable(path, error) from None
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -176,13 +190,21 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, int]:
             f"the state file {str(path)!r} is in use by another sidecar process"
         ) from None
     try:
-        # Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the
-        # database file's mode.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
-        os.chmod(path, FILE_MODE)
+        try:
+            # Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the
+            # database file's mode.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+            os.chmod(path, FILE_MODE)
+        except OSError as error:
+            raise _unusable(path, error) from None
         connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         connection.isolation_level = "DEFERRED"
         try:
+            # Checked before anything is written: a damaged file is refused as it is. A -wal
+            # file left by a crash is replayed here (its committed transactions are kept).
+            problems = [row[0] for row in connection.execute("PRAGMA quick_check").fetchall()]
+            if problems != ["ok"]:
+                raise sqlite3.DatabaseError(f"integrity check failed: {problems[0]}")
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA busy_timeout=5000")
@@ -191,10 +213,25 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, int]:
             connection.close()
             raise ConfigError(
                 f"the state file {str(path)!r} is not a usable SQLite database "
-                f"({type(error).__name__}); it was not changed"
+                f"({_sqlite_problem(error)}); it was not changed"
             ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.close(lock_fd)
         raise
     return connection, lock_fd
+
+
+def _unusable(path: Path, error: OSError) -> ConfigError:
+    """The state file cannot be created or opened for writing (a read-only volume, no
+    permission, no space): said plainly, with the system's reason."""
+    reason = error.strerror or type(error).__name__
+    return ConfigError(
+        f"the state file {str(path)!r} cannot be opened for writing: {reason}; it was not changed"
+    )
+
+
+def _sqlite_problem(error: sqlite3.Error) -> str:
+    """SQLite's own words ("database disk image is malformed", "file is not a database",
+    "database or disk is full", ...): they quote no data."""
+    return f"{type(error).__name__}: {error}"
