@@ -407,7 +407,12 @@ LOGIN_METADATA = '{"authorization": "Bearer worker-{{.WorkerID}}"}'
 
 @contextlib.contextmanager
 def login_sidecar(
-    workdir: Path, description: dict[str, Any], c: int, name: str, *extra: str
+    workdir: Path,
+    description: dict[str, Any],
+    c: int,
+    name: str,
+    *extra: str,
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, int]]:
     """A fresh sidecar (address, pid) whose apps are `c` ghz workers: ghz numbers requests
     from 0 in every run, so an app must not still hold the user a new request names (that
@@ -415,7 +420,7 @@ def login_sidecar(
     log = workdir / f"sidecar-{name}-{c}.log"
     credentials = workdir / f"login-apps-{name}-{c}"
     write_credentials(credentials, [c])
-    env = sidecar_env(description, credentials) | UNLIMITED_LOGINS
+    env = sidecar_env(description, credentials) | UNLIMITED_LOGINS | (env_extra or {})
     with process(sidecar_command(*extra), env=env, log=log) as proc:
         yield serving_address(log), proc.pid
 
@@ -461,10 +466,19 @@ def logins(
 
 
 def login_cpu(
-    workdir: Path, description: dict[str, Any], concurrency: int, total: int
+    workdir: Path,
+    description: dict[str, Any],
+    concurrency: int,
+    total: int,
+    *,
+    name: str = "login-cpu",
+    env_extra: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The sidecar's CPU time per Login over a fixed run of `total` logins."""
-    with login_sidecar(workdir, description, concurrency, "login-cpu") as (address, pid):
+    with login_sidecar(workdir, description, concurrency, name, env_extra=env_extra) as (
+        address,
+        pid,
+    ):
         point = ghz(
             address, "Login", concurrency, total=total, data=LOGIN_DATA,
             metadata=LOGIN_METADATA, target="sidecar", skip_first=concurrency, server_pid=pid,
@@ -477,6 +491,92 @@ def login_cpu(
         "cpu_ms_per_login": round(point.cpu_us_per_call / 1000, 3),
         "rps": point.rps,
     }
+
+
+OTLP_RECEIVER = ROOT / "tools" / ".bin" / "otlp-receiver"
+# Tracing off, then on with every call sampled, then on with a tenth sampled (a root span's
+# trace id decides; a caller's sampled traceparent would be followed either way).
+TRACING_VARIANTS: dict[str, dict[str, str]] = {
+    "off": {},
+    "on, all sampled": {
+        "COMETCHAT_SIDECAR_TRACING": "otlp",
+        "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+    },
+    "on, 10% sampled": {
+        "COMETCHAT_SIDECAR_TRACING": "otlp",
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.1",
+    },
+}
+
+
+def tracing_cost(
+    workdir: Path, description: dict[str, Any], seconds: float, logins_total: int, rounds: int
+) -> dict[str, Any]:
+    """The sidecar's CPU per GetLoggedInUser and per Login with tracing off and on, the spans
+    exported over OTLP/gRPC to the collector's receiver (tools/otlp-receiver) on the load's
+    core. Variants alternate within each round, so drift hits all alike; medians reported."""
+    if not OTLP_RECEIVER.exists():
+        subprocess.run(["bash", str(ROOT / "tools" / "go-tools.sh")], check=True)
+    receiver_log = workdir / "otlp-receiver.log"
+    port = _free_port()
+    receiver = pinned(
+        [str(OTLP_RECEIVER), "-endpoint", f"127.0.0.1:{port}", "-out", str(workdir / "spans")],
+        LOAD_CPUS,
+    )
+    concurrency = 16
+    get: dict[str, list[float]] = {name: [] for name in TRACING_VARIANTS}
+    login: dict[str, list[float]] = {name: [] for name in TRACING_VARIANTS}
+    credentials = workdir / "apps"
+    write_credentials(credentials, [])
+    with process(receiver, log=receiver_log):
+        _first_line(receiver_log)
+        exporting = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}"}
+        for n in range(rounds):
+            for name, variant in TRACING_VARIANTS.items():
+                env = sidecar_env(description, credentials) | exporting | variant
+                log = workdir / f"sidecar-tracing-{n}-{len(get[name])}.log"
+                with process(sidecar_command(), env=env, log=log) as proc:
+                    address = serving_address(log)
+                    login_once(address)
+                    ghz(address, "GetLoggedInUser", concurrency, 1, metadata=BENCH_METADATA,
+                        target=name)  # fmt: skip
+                    point = ghz(
+                        address, "GetLoggedInUser", concurrency, seconds,
+                        metadata=BENCH_METADATA, target=name, server_pid=proc.pid,
+                    )  # fmt: skip
+                assert point.cpu_us_per_call is not None
+                get[name].append(point.cpu_us_per_call)
+                measured = login_cpu(
+                    workdir, description, concurrency, logins_total,
+                    name=f"tracing-{n}-{len(login[name])}", env_extra=exporting | variant,
+                )  # fmt: skip
+                login[name].append(measured["cpu_ms_per_login"])
+                print(name, point.cpu_us_per_call, measured, flush=True)
+    spans = sum(line.count('"spanId"') for line in (workdir / "spans").open())
+    return {
+        "concurrency": concurrency,
+        "rounds": rounds,
+        "get_logged_in_user_seconds": seconds,
+        "logins_per_run": logins_total,
+        "get_logged_in_user_cpu_us_per_call": {
+            name: round(statistics.median(v), 1) for name, v in get.items()
+        },
+        "login_cpu_ms_per_call": {
+            name: round(statistics.median(v), 3) for name, v in login.items()
+        },
+        "runs": {"get_logged_in_user": get, "login": login},
+        "spans_received": spans,
+    }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def fairness(
@@ -771,12 +871,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs, to check the harness")
     parser.add_argument(
         "--only",
-        choices=("get", "start", "memory", "login", "fairness"),
+        choices=("get", "start", "memory", "login", "fairness", "tracing"),
         action="append",
         help="run these parts only, keeping the other parts of bench/results/latest.json",
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ("get", "start", "memory", "login", "fairness"))
+    parts = set(args.only or ("get", "start", "memory", "login", "fairness", "tracing"))
     if not GHZ.exists():
         subprocess.run(["bash", str(ROOT / "scripts" / "ensure-ghz.sh")], check=True)
     seconds = 1.0 if args.quick else 4.0
@@ -807,7 +907,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
         finally:
             ctx.__exit__(None, None, None)
-        if parts & {"login", "fairness"}:
+        if parts & {"login", "fairness", "tracing"}:
             slow_ctx, slow = emulator(
                 workdir, extra_users=100_000, latency_ms=LOGIN_LATENCY_MS, name="emulator-50ms"
             )
@@ -820,6 +920,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     report["login_hop_cost"] = hop_cost(workdir, slow, 20 if args.quick else 100)
                 if "fairness" in parts:
                     report["fairness"] = fairness(workdir, slow, 512, seconds)
+                if "tracing" in parts:
+                    report["tracing"] = tracing_cost(
+                        workdir, slow, seconds, 300 if args.quick else 3_000, 2 if args.quick else 3
+                    )
             finally:
                 slow_ctx.__exit__(None, None, None)
     dates.update(dict.fromkeys(parts, when))
