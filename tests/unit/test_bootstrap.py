@@ -46,3 +46,15 @@ def test_the_tcp_apps_are_the_ones_each_way_of_identifying_callers_names(tmp_pat
     assert (open_mode.open_mode, tcp_apps(open_mode, None)) == (True, ["default"])
     assert (mutual_tls.open_mode, with_credentials.open_mode) == (False, False)
     assert (sockets_only.open_mode, served_apps(sockets_only, None)) == (False, ["reports"])
+
+
+async def test_tracing_that_cannot_be_served_stops_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sidecar.bootstrap import running_sidecar
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    settings = Settings(listen="127.0.0.1:0", http_listen="", dev=True, tracing="otlp")
+    with pytest.raises(ConfigError, match="OTLP over gRPC only"):
+        async with running_sidecar(settings, grace=0):
+            pass

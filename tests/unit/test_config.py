@@ -323,3 +323,20 @@ def test_bad_state_settings_are_refused_with_a_clear_message(
     with pytest.raises(ConfigError, match=message) as caught:
         load_settings(flags, {"COMETCHAT_APP_ID": "a", **environ})
     assert KEY not in str(caught.value)
+
+
+def test_tracing_settings_come_from_every_source(tmp_path: Path) -> None:
+    config = tmp_path / "sidecar.toml"
+    config.write_text('tracing = "otlp"\nforward_traceparent = true\n')
+    from_file = load_settings({"config": str(config), "dev": True}, {})
+    from_env = load_settings(
+        {"dev": True},
+        {"COMETCHAT_SIDECAR_TRACING": "off", "COMETCHAT_SIDECAR_FORWARD_TRACEPARENT": "yes"},
+    )
+    default = load_settings({"dev": True}, {})
+
+    assert (from_file.tracing, from_file.forward_traceparent) == ("otlp", True)
+    assert (from_env.tracing, from_env.forward_traceparent) == ("off", True)
+    assert (default.tracing, default.forward_traceparent) == ("", False)
+    with pytest.raises(ConfigError, match="tracing must be off or otlp"):
+        load_settings({"dev": True}, {"COMETCHAT_SIDECAR_TRACING": "zipkin"})
