@@ -13,6 +13,7 @@ from cometchat_sidecar import (
     Reason,
     SessionChange,
     SessionEvent,
+    SessionWatch,
     SidecarClient,
     SidecarError,
 )
@@ -24,6 +25,23 @@ def _wait_for_watchers(fake, count: int) -> None:
     while fake.auth.watcher_count() != count:
         assert time.monotonic() < deadline, f"{fake.auth.watcher_count()} watchers, not {count}"
         time.sleep(0.01)
+
+
+def _consume_in_a_thread(
+    events: SessionWatch,
+) -> tuple[list[SessionEvent], threading.Event, threading.Thread]:
+    """Iterate over `events` in a thread until the stream ends; `first` is set on the first."""
+    seen: list[SessionEvent] = []
+    first = threading.Event()
+
+    def consume() -> None:
+        for event in events:
+            seen.append(event)
+            first.set()
+
+    thread = threading.Thread(target=consume)
+    thread.start()
+    return seen, first, thread
 
 
 def test_events_follow_the_session(fake):
@@ -90,16 +108,10 @@ def test_leaving_the_block_cancels_the_call(fake):
 
 
 def test_cancel_from_another_thread_stops_the_loop(fake):
-    seen: list[SessionEvent] = []
     with SidecarClient(fake.target, credential="s3cret") as client:
         events = client.watch_session()
-
-        def consume() -> None:
-            seen.extend(events)  # blocks until the stream ends
-
-        thread = threading.Thread(target=consume)
-        thread.start()
-        _wait_for_watchers(fake, 1)
+        seen, first, thread = _consume_in_a_thread(events)
+        assert first.wait(5)
         events.cancel()
         thread.join(5)
         assert not thread.is_alive()
@@ -224,3 +236,31 @@ async def test_async_a_failed_stream_raises_the_typed_error(fake):
             await anext(client.watch_session())
     assert caught.value.code == grpc.StatusCode.UNAUTHENTICATED
     assert caught.value.reason == Reason.ERROR_UNKNOWN_APP_CREDENTIAL
+
+
+def test_closing_the_client_ends_its_watches(fake):
+    client = SidecarClient(fake.target, credential="s3cret")
+    seen, first, thread = _consume_in_a_thread(client.watch_session())
+    assert first.wait(5)
+    client.close()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert [e.change for e in seen] == [SessionChange.CURRENT]
+
+
+async def test_async_closing_the_client_ends_its_watches(fake):
+    client = AsyncSidecarClient(fake.target, credential="s3cret")
+    events = client.watch_session()
+    first = asyncio.Event()
+    seen: list[SessionEvent] = []
+
+    async def consume() -> None:
+        async for event in events:
+            seen.append(event)
+            first.set()
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(first.wait(), 5)
+    await client.close()
+    await asyncio.wait_for(task, 5)  # ends without an error
+    assert [e.change for e in seen] == [SessionChange.CURRENT]

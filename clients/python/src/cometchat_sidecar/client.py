@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
@@ -127,6 +128,7 @@ class SidecarClient:
         # interceptor's default deadline: its own stub sends the credential itself.
         self._watch_stub = auth_pb2_grpc.AuthServiceStub(self._raw_channel)
         self._metadata = auth_metadata(credential or None)
+        self._watches: weakref.WeakSet[SessionWatch] = weakref.WeakSet()
 
     @property
     def target(self) -> str:
@@ -172,7 +174,9 @@ class SidecarClient:
         call = self._watch_stub.WatchSession(
             auth_pb2.WatchSessionRequest(), timeout=timeout, metadata=self._metadata
         )
-        return SessionWatch(call)
+        watch = SessionWatch(call)
+        self._watches.add(watch)
+        return watch
 
     def generate_call_token(self, session_id: str, *, timeout: float | None = None) -> CallToken:
         """A call token for call session ``session_id``, for this app's logged-in user."""
@@ -234,7 +238,9 @@ class SidecarClient:
         raise probe.not_ready()
 
     def close(self) -> None:
-        """Close the channel. Calls in flight are cancelled."""
+        """Close the channel. Calls in flight are cancelled; open watches just end."""
+        for watch in list(self._watches):
+            watch.cancel()
         self._channel.close()
 
     def __enter__(self) -> Self:
@@ -283,6 +289,7 @@ class AsyncSidecarClient:
         # The interceptor covers unary calls only: WatchSession sends the
         # credential itself, and has no default deadline.
         self._metadata = auth_metadata(credential or None)
+        self._watches: weakref.WeakSet[AsyncSessionWatch] = weakref.WeakSet()
 
     @property
     def target(self) -> str:
@@ -345,7 +352,9 @@ class AsyncSidecarClient:
         call = self._stub.WatchSession(
             auth_pb2.WatchSessionRequest(), timeout=timeout, metadata=self._metadata
         )
-        return AsyncSessionWatch(call)
+        watch = AsyncSessionWatch(call)
+        self._watches.add(watch)
+        return watch
 
     async def generate_call_token(
         self,
@@ -420,7 +429,9 @@ class AsyncSidecarClient:
         raise probe.not_ready()
 
     async def close(self) -> None:
-        """Close the channel. Calls in flight are cancelled."""
+        """Close the channel. Calls in flight are cancelled; open watches just end."""
+        for watch in list(self._watches):
+            watch.cancel()
         await self._channel.close()
 
     async def __aenter__(self) -> Self:
