@@ -16,12 +16,12 @@ export UV_NO_PROGRESS := 1
 BUF := tools/node_modules/.bin/buf
 GENERATED := clients/python/src/cometchat_sidecar/auth clients/python/src/cometchat_sidecar/calls clients/python/src/cometchat_sidecar/tokens clients/go/authv1 clients/go/callsv1 clients/go/tokensv1 clients/node/src/gen clients/java/src/generated
 
-.PHONY: run test venv lock check-lock tools deploy-tools monitoring-tools go-tools monitoring dashboard-plot redis lint generate check-generated pytest bench clean
+.PHONY: run test venv lock check-lock tools deploy-tools cluster-tools monitoring-tools go-tools monitoring dashboard-plot redis lint generate check-generated pytest bench clean
 
 run: venv
 	scripts/run-dev.sh
 
-test: venv check-lock tools deploy-tools monitoring-tools go-tools redis lint check-generated pytest
+test: venv check-lock tools deploy-tools cluster-tools monitoring-tools go-tools redis lint check-generated pytest
 
 # Everything installs from the lock (uv.lock, with hashes): first uv itself with pip from
 # requirements/bootstrap.txt, then `uv sync --frozen` makes .venv exactly the locked
@@ -57,6 +57,13 @@ tools: $(BUF)
 # kustomize and helm for the manifest tests, built from the Go module proxy into deploy/.bin.
 deploy-tools:
 	deploy/tools.sh
+
+# As root: buildah, mmdebstrap, containerd, runc, CNI plugins, iptables, conntrack and etcd
+# from Debian when missing, and the pinned Kubernetes built from the Go module proxy into
+# the cluster cache (COMETCHAT_CLUSTER_CACHE, default .cache/cluster), for the image build
+# and the cluster tests (tests/deploy/test_image.py, tests/deploy/cluster/).
+cluster-tools:
+	tests/deploy/cluster/host-tools.sh
 
 # promtool, for the alerting rules' checks and unit tests, built the same way into deploy/.bin.
 monitoring-tools:
@@ -115,4 +122,4 @@ bench: venv
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target deploy/.bin bench/.bin tools/.bin
+	rm -rf $(VENV) .cache tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target deploy/.bin bench/.bin tools/.bin

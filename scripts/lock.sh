@@ -3,6 +3,7 @@
 # hashed requirements files exported from it for installers that are not uv:
 #   requirements/runtime.txt    the sidecar's runtime set (the image installs it with pip)
 #   requirements/bootstrap.txt  uv itself (the Makefile installs it with pip, then uv the rest)
+#   requirements/build.txt      setuptools, the build backend the image builds the local packages with
 #
 #   scripts/lock.sh          relock after editing pyproject.toml (`make lock`)
 #   scripts/lock.sh --check  fail when pyproject.toml, uv.lock and requirements/ disagree
@@ -20,6 +21,7 @@ export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
 declare -A EXPORTS=(
   [requirements/runtime.txt]="--no-dev --no-default-groups --no-emit-project --no-emit-local"
   [requirements/bootstrap.txt]="--only-group bootstrap --no-emit-project"
+  [requirements/build.txt]="--only-group build --no-emit-project"
 )
 
 export_to() {  # export_to FILE OUTPUT

@@ -16,6 +16,7 @@ LOCK_FILES = (
     "uv.lock",
     "requirements/runtime.txt",
     "requirements/bootstrap.txt",
+    "requirements/build.txt",
     "scripts/lock.sh",
     "clients/python/pyproject.toml",
     "clients/python/README.md",

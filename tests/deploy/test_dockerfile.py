@@ -1,7 +1,7 @@
-"""The image's Dockerfile: hadolint-clean and built the way the README promises.
+"""The image's Dockerfile: hadolint-clean and shaped the way the README promises.
 
-No container engine runs in CI, so the image itself is not built here: these checks
-keep the Dockerfile correct by construction.
+tests/deploy/test_image.py builds it for real (on a base made from Debian's packages);
+these checks hold for the public base users build on, which CI cannot pull.
 """
 
 from __future__ import annotations
@@ -60,16 +60,27 @@ def test_hadolint_does_fail_on_a_bad_dockerfile(tmp_path: Path) -> None:
     assert "DL3025" in result.stdout  # shell-form CMD
 
 
-def test_two_stages_on_a_slim_python_3_11_base() -> None:
-    bases = [args.split()[0] for keyword, args in instructions(DOCKERFILE) if keyword == "FROM"]
-    assert len(bases) == 2
-    assert all(base.startswith("python:3.11-slim") for base in bases)
+def _stages() -> list[list[tuple[str, str]]]:
+    """The instructions of each stage; what comes before the first FROM is left out."""
+    stages: list[list[tuple[str, str]]] = []
+    for keyword, args in instructions(DOCKERFILE):
+        if keyword == "FROM":
+            stages.append([])
+        if stages:
+            stages[-1].append((keyword, args))
+    return stages
+
+
+def test_two_stages_on_one_base_whose_default_is_the_public_slim_python_3_11() -> None:
+    steps = instructions(DOCKERFILE)
+    base_args = [args for keyword, args in steps[:1] if keyword == "ARG"]
+    assert base_args == ["BASE=python:3.11-slim-bookworm"]
+    bases = [stage[0][1].split()[0] for stage in _stages()]
+    assert bases == ["${BASE}", "${BASE}"]
 
 
 def test_the_runtime_stage_is_non_root_read_only_friendly_and_exec_form() -> None:
-    steps = instructions(DOCKERFILE)
-    last_from = max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
-    runtime = steps[last_from:]
+    runtime = _stages()[-1]
 
     users = [args for keyword, args in runtime if keyword == "USER"]
     assert users, "the runtime stage sets no USER"
@@ -81,7 +92,10 @@ def test_the_runtime_stage_is_non_root_read_only_friendly_and_exec_form() -> Non
 
     env = " ".join(args for keyword, args in runtime if keyword == "ENV")
     assert "PYTHONDONTWRITEBYTECODE=1" in env
-    assert not [args for keyword, args in runtime if keyword == "RUN"], "runtime stage runs code"
+    # One RUN only: it removes the pip (and setuptools, wheel) a public base ships.
+    runs = [args for keyword, args in runtime if keyword == "RUN"]
+    assert len(runs) == 1
+    assert "pip uninstall" in runs[0]
     assert not [args for keyword, args in runtime if keyword == "VOLUME"]
 
     entrypoints = [args for keyword, args in runtime if keyword == "ENTRYPOINT"]
@@ -90,12 +104,11 @@ def test_the_runtime_stage_is_non_root_read_only_friendly_and_exec_form() -> Non
     assert copies == ["--from=builder /opt/venv /opt/venv"]
 
 
-def test_the_builder_installs_the_sidecar_and_the_client_from_paths_that_exist() -> None:
-    steps = instructions(DOCKERFILE)
-    first_stage = steps[: [k for k, _ in steps].index("FROM", 1)]
+def test_the_builder_installs_the_lock_with_hashes_then_the_local_packages() -> None:
+    builder = _stages()[0]
     sources = [
         source
-        for keyword, args in first_stage
+        for keyword, args in builder
         if keyword == "COPY"
         for source in shlex.split(args)[:-1]
     ]
@@ -103,9 +116,27 @@ def test_the_builder_installs_the_sidecar_and_the_client_from_paths_that_exist()
     for source in sources:
         assert (ROOT / source).exists(), f"COPY source {source} is not in the repository"
 
-    installs = [args for keyword, args in first_stage if keyword == "RUN" and "pip install" in args]
-    assert len(installs) == 1
-    words = shlex.split(installs[0])
-    assert "./clients/python" in words
-    assert "." in words
-    assert (ROOT / "clients/python/pyproject.toml").exists()
+    installs = [args for keyword, args in builder if keyword == "RUN" and "pip install" in args]
+    assert len(installs) == 2
+    locked = shlex.split(installs[0])
+    assert "--require-hashes" in locked
+    assert "--only-binary=:all:" in locked
+    assert "requirements/runtime.txt" in locked
+    assert "requirements/build.txt" in locked
+    local = shlex.split(installs[1])
+    assert "--no-index" in local
+    assert "--no-build-isolation" in local
+    assert "./clients/python" in local
+    assert "." in local
+    assert "uninstall" in local  # pip and setuptools leave the venv before it is copied
+
+
+def test_the_build_backend_is_new_enough_for_the_spdx_license_string() -> None:
+    # `license = "Apache-2.0"` (PEP 639) needs setuptools 77 or newer.
+    for pyproject in (ROOT / "pyproject.toml", ROOT / "clients/python/pyproject.toml"):
+        text = pyproject.read_text(encoding="utf-8")
+        assert 'license = "Apache-2.0"' in text
+        assert 'requires = ["setuptools>=77"]' in text
+    locked = (ROOT / "requirements/build.txt").read_text(encoding="utf-8")
+    version = locked.split("setuptools==")[1].split()[0]
+    assert int(version.split(".")[0]) >= 77
