@@ -7,7 +7,7 @@
 #
 # The live test reads SIDECAR_ADDRESS, SIDECAR_APP_CREDENTIAL (may be empty),
 # EMULATOR_API_URL, EMULATOR_APP_ID and EMULATOR_API_KEY; from the repository
-# root, `.venv/bin/python -m tests.e2e.stack` starts a stack and prints them.
+# root, `.venv/bin/python -m tests.stack` starts a stack and prints them.
 # Other arguments are passed to `go test` (e.g. -v, -run X).
 # The exit code is go test's.
 set -euo pipefail
@@ -33,7 +33,7 @@ if [[ $unit_only == 1 ]]; then
   unset SIDECAR_ADDRESS SIDECAR_APP_CREDENTIAL EMULATOR_API_URL EMULATOR_APP_ID EMULATOR_API_KEY
 elif [[ -z "${SIDECAR_ADDRESS:-}" ]]; then
   echo "test.sh: SIDECAR_ADDRESS is not set, so the live test cannot run." >&2
-  echo "  Start a live stack (from the repo root: .venv/bin/python -m tests.e2e.stack)," >&2
+  echo "  Start a live stack (from the repo root: .venv/bin/python -m tests.stack)," >&2
   echo "  export the variables it prints and run again, or pass --unit-only." >&2
   exit 2
 fi

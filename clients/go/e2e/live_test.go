@@ -17,6 +17,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	authv1 "github.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1"
 	"github.com/cometchat-sidecar/cometchat-sidecar/clients/go/sidecar"
 )
 
@@ -46,7 +47,7 @@ func env(t *testing.T) liveEnv {
 	}
 	if len(missing) > 0 {
 		t.Skipf("live test skipped: no live sidecar configured (unset: %s); "+
-			"run `.venv/bin/python -m tests.e2e.stack` and export what it prints", strings.Join(missing, ", "))
+			"run `.venv/bin/python -m tests.stack` and export what it prints", strings.Join(missing, ", "))
 	}
 	return e
 }
@@ -151,4 +152,94 @@ func TestLiveSidecar(t *testing.T) {
 
 	_, err = c.Login(ctx, "bad uid")
 	wantReason(t, err, sidecar.ReasonUIDWithSpace, codes.InvalidArgument)
+}
+
+// dial connects to the live sidecar and starts from a clean session,
+// whatever an earlier run left behind.
+func dial(t *testing.T, e liveEnv) *sidecar.Client {
+	t.Helper()
+	readyCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := sidecar.Dial(readyCtx, e.address, sidecar.WithCredential(e.credential))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.Logout(context.Background()); err != nil && !sidecar.IsReason(err, sidecar.ReasonNoUserLoggedIn) {
+		t.Fatalf("initial logout: %v", err)
+	}
+	return c
+}
+
+// wantEvent reads the watch's next event and checks it.
+func wantEvent(t *testing.T, w *sidecar.SessionWatch, change authv1.SessionChange, uid string) {
+	t.Helper()
+	select {
+	case ev, ok := <-w.Events():
+		if !ok {
+			t.Fatalf("the watch ended (%v); want %s %q", w.Err(), change, uid)
+		}
+		if ev.Change != change || ev.User.GetUid() != uid || (uid == "") != (ev.User == nil) {
+			t.Fatalf("got %s %v; want %s %q", ev.Change, ev.User, change, uid)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no event within 10s; want %s %q", change, uid)
+	}
+}
+
+func TestLiveWatchSession(t *testing.T) {
+	e := env(t)
+	c := dial(t, e)
+	ctx := context.Background()
+
+	w, err := c.WatchSession(ctx)
+	if err != nil {
+		t.Fatalf("WatchSession: %v", err)
+	}
+	defer w.Stop()
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_CURRENT, "")
+
+	if _, err := c.Login(ctx, "cometchat-uid-1"); err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_LOGGED_IN, "cometchat-uid-1")
+
+	// Another user's login logs the first one out first.
+	if _, err := c.LoginWithToken(ctx, mintToken(t, e, "cometchat-uid-2")); err != nil {
+		t.Fatalf("LoginWithToken: %v", err)
+	}
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_LOGGED_OUT, "")
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_LOGGED_IN, "cometchat-uid-2")
+
+	if err := c.Logout(ctx); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_LOGGED_OUT, "")
+
+	// A second watcher starts from the current state.
+	w2, err := c.WatchSession(ctx)
+	if err != nil {
+		t.Fatalf("second WatchSession: %v", err)
+	}
+	wantEvent(t, w2, authv1.SessionChange_SESSION_CHANGE_CURRENT, "")
+	w2.Stop()
+
+	w.Stop()
+	if _, ok := <-w.Events(); ok {
+		t.Fatal("events still open after Stop")
+	}
+	if !errors.Is(w.Err(), context.Canceled) {
+		t.Fatalf("Err() after Stop = %v", w.Err())
+	}
+
+	// An unknown credential is refused when the watch opens.
+	if e.credential != "" {
+		stranger, err := sidecar.New(e.address, sidecar.WithCredential("not-a-known-credential"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stranger.Close()
+		_, err = stranger.WatchSession(ctx)
+		wantReason(t, err, sidecar.ReasonUnknownAppCredential, codes.Unauthenticated)
+	}
 }

@@ -1,16 +1,23 @@
-// Package sidecar is a thin client for the CometChat auth sidecar's
-// AuthService (cometchat_sidecar.auth.v1).
+// Package sidecar is a thin client for the CometChat auth sidecar: its
+// AuthService (cometchat_sidecar.auth.v1), CallsService
+// (cometchat_sidecar.calls.v1) and AuthTokenService
+// (cometchat_sidecar.tokens.v1).
 //
 // It sends the app's credential as `authorization: Bearer <credential>` on
-// every AuthService call, puts a default deadline (10 s) on calls that have
-// none, turns failed calls into *Error values that carry the sidecar's
-// machine-readable reason, and can wait for the sidecar to report SERVING on
-// the standard gRPC health service.
+// every call to the sidecar's own services, puts a default deadline (10 s) on
+// unary calls that have none, turns failed calls into *Error values that carry
+// the sidecar's machine-readable reason, and can wait for the sidecar to
+// report SERVING on the standard gRPC health service.
 //
 //	c, err := sidecar.Dial(ctx, "127.0.0.1:50051", sidecar.WithCredential(cred))
 //	if err != nil { ... }
 //	defer c.Close()
 //	user, err := c.Login(ctx, "cometchat-uid-1")
+//	tok, err := c.GenerateCallToken(ctx, "billing:room-42")
+//
+// Call tokens and issued auth tokens are secrets: the types that carry them
+// (CallToken, IssuedAuthToken) never show them in String, GoString or a
+// log/slog value.
 package sidecar
 
 import (
@@ -29,6 +36,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	authv1 "github.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1"
+	callsv1 "github.com/cometchat-sidecar/cometchat-sidecar/clients/go/callsv1"
+	tokensv1 "github.com/cometchat-sidecar/cometchat-sidecar/clients/go/tokensv1"
 )
 
 const (
@@ -42,6 +51,11 @@ const (
 	// ServiceName is the full name of the AuthService, which is also the
 	// name it is known by on the health service.
 	ServiceName = "cometchat_sidecar.auth.v1.AuthService"
+
+	// apiMethodPrefix starts the full method name of every RPC of the
+	// sidecar's own services (auth, calls, tokens), the calls that carry the
+	// app credential. Health and reflection do not.
+	apiMethodPrefix = "/cometchat_sidecar."
 )
 
 // ErrNotReady is wrapped by the error WaitUntilReady returns when the
@@ -59,15 +73,16 @@ type options struct {
 	dialOptions  []grpc.DialOption
 }
 
-// WithCredential sets the app's credential, sent on every AuthService call
-// as `authorization: Bearer <credential>`. Empty (the default) sends none,
+// WithCredential sets the app's credential, sent on every call to the
+// sidecar's services as `authorization: Bearer <credential>`. Empty (the default) sends none,
 // which only a sidecar in dev mode accepts.
 func WithCredential(credential string) Option {
 	return func(o *options) { o.credential = credential }
 }
 
-// WithCallTimeout sets the deadline put on calls whose context has no
-// deadline (default DefaultCallTimeout). Zero or less puts none.
+// WithCallTimeout sets the deadline put on unary calls whose context has no
+// deadline (default DefaultCallTimeout), and bounds the wait for the first
+// message of WatchSession. Zero or less puts none.
 func WithCallTimeout(d time.Duration) Option {
 	return func(o *options) { o.callTimeout = d }
 }
@@ -103,6 +118,8 @@ type Client struct {
 	target string
 	conn   *grpc.ClientConn
 	auth   authv1.AuthServiceClient
+	calls  callsv1.CallsServiceClient
+	tokens tokensv1.AuthTokenServiceClient
 	health healthpb.HealthClient
 	opts   options
 }
@@ -126,6 +143,7 @@ func New(target string, opts ...Option) (*Client, error) {
 	dialOpts := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(o.transport),
 		grpc.WithChainUnaryInterceptor(c.intercept),
+		grpc.WithChainStreamInterceptor(c.interceptStream),
 	}, o.dialOptions...)
 	conn, err := grpc.NewClient(target, dialOpts...)
 	if err != nil {
@@ -133,6 +151,8 @@ func New(target string, opts ...Option) (*Client, error) {
 	}
 	c.conn = conn
 	c.auth = authv1.NewAuthServiceClient(conn)
+	c.calls = callsv1.NewCallsServiceClient(conn)
+	c.tokens = tokensv1.NewAuthTokenServiceClient(conn)
 	c.health = healthpb.NewHealthClient(conn)
 	return c, nil
 }
@@ -156,14 +176,24 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 func (c *Client) Target() string { return c.target }
 
 // Conn returns the underlying connection, for other services on the sidecar.
-// Calls made on it also get the default deadline, the credential (AuthService
-// only) and typed errors.
+// Calls made on it also get the default deadline (unary calls), the
+// credential (the sidecar's own services only) and typed errors.
 func (c *Client) Conn() *grpc.ClientConn { return c.conn }
 
 // AuthService returns the generated stub, for callers that want the raw
 // request and response messages. The credential, the default deadline and
 // the *Error conversion apply to it as well.
 func (c *Client) AuthService() authv1.AuthServiceClient { return c.auth }
+
+// CallsService returns the generated CallsService stub, with the same
+// credential, deadline and errors as AuthService. Its responses carry the
+// call token in the clear: prefer GenerateCallToken.
+func (c *Client) CallsService() callsv1.CallsServiceClient { return c.calls }
+
+// AuthTokenService returns the generated AuthTokenService stub, with the
+// same credential, deadline and errors as AuthService. Its responses carry
+// the auth token in the clear: prefer IssueAuthToken.
+func (c *Client) AuthTokenService() tokensv1.AuthTokenServiceClient { return c.tokens }
 
 // Close closes the connection. Calls in flight fail with codes.Canceled.
 func (c *Client) Close() error { return c.conn.Close() }
@@ -260,8 +290,8 @@ func (c *Client) WaitUntilReady(ctx context.Context) error {
 }
 
 // intercept runs on every unary call made through the connection: it adds
-// the default deadline, the credential on AuthService calls, and turns a
-// failed status into an *Error.
+// the default deadline, the credential on the sidecar's own services, and
+// turns a failed status into an *Error.
 func (c *Client) intercept(ctx context.Context, method string, req, reply any,
 	cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	if _, ok := ctx.Deadline(); !ok && c.opts.callTimeout > 0 {
@@ -269,8 +299,31 @@ func (c *Client) intercept(ctx context.Context, method string, req, reply any,
 		ctx, cancel = context.WithTimeout(ctx, c.opts.callTimeout)
 		defer cancel()
 	}
-	if c.opts.credential != "" && strings.HasPrefix(method, "/"+ServiceName+"/") {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.opts.credential)
-	}
-	return convert(invoker(ctx, method, req, reply, cc, opts...))
+	return convert(invoker(c.withCredential(ctx, method), method, req, reply, cc, opts...))
 }
+
+// interceptStream runs on every streaming call: the credential as for unary
+// calls, and *Error values from the stream. Streams get no default deadline:
+// they are meant to stay open.
+func (c *Client) interceptStream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn,
+	method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	s, err := streamer(c.withCredential(ctx, method), desc, cc, method, opts...)
+	if err != nil {
+		return nil, convert(err)
+	}
+	return convertingStream{s}, nil
+}
+
+func (c *Client) withCredential(ctx context.Context, method string) context.Context {
+	if c.opts.credential == "" || !strings.HasPrefix(method, apiMethodPrefix) {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.opts.credential)
+}
+
+// convertingStream turns a failed status from a stream into an *Error;
+// io.EOF (the stream ended with OK) passes through.
+type convertingStream struct{ grpc.ClientStream }
+
+func (s convertingStream) RecvMsg(m any) error { return convert(s.ClientStream.RecvMsg(m)) }
+func (s convertingStream) SendMsg(m any) error { return convert(s.ClientStream.SendMsg(m)) }

@@ -19,7 +19,9 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	authv1 "github.com/cometchat-sidecar/cometchat-sidecar/clients/go/authv1"
+	callsv1 "github.com/cometchat-sidecar/cometchat-sidecar/clients/go/callsv1"
 	"github.com/cometchat-sidecar/cometchat-sidecar/clients/go/sidecar"
+	tokensv1 "github.com/cometchat-sidecar/cometchat-sidecar/clients/go/tokensv1"
 )
 
 // fakeAuth is a tiny AuthService of the test's own: it records what each call
@@ -34,6 +36,30 @@ type fakeAuth struct {
 	user     *authv1.CallsUser
 	err      error
 	sleep    time.Duration
+
+	// WatchSession: the stream sends the current state, then what the test
+	// puts on watchSend, and ends with OK when watchSend is closed (or with
+	// watchFail's error). watchHold keeps it from sending anything.
+	watchSend chan *authv1.WatchSessionResponse
+	watchFail chan error
+	watchHold bool
+	// watchDone receives the reason each stream ended on the server side:
+	// nil for its own end, the context error when the client cancelled.
+	watchDone chan error
+	// watchMD is the authorization metadata of each stream, watchDeadline
+	// whether it had a deadline.
+	watchMD       chan []string
+	watchDeadline chan bool
+}
+
+func newFakeAuth() *fakeAuth {
+	return &fakeAuth{
+		watchSend:     make(chan *authv1.WatchSessionResponse),
+		watchFail:     make(chan error, 1),
+		watchDone:     make(chan error, 4),
+		watchMD:       make(chan []string, 4),
+		watchDeadline: make(chan bool, 4),
+	}
 }
 
 func (f *fakeAuth) record(ctx context.Context) (*authv1.CallsUser, error, time.Duration) {
@@ -109,6 +135,8 @@ func (f *fakeAuth) seen() ([]string, time.Duration) {
 type server struct {
 	target string
 	auth   *fakeAuth
+	calls  *fakeCalls
+	tokens *fakeTokens
 	health *health.Server
 	// healthMD is the authorization metadata of the last health check.
 	healthMD chan []string
@@ -147,9 +175,17 @@ func startServerWith(t *testing.T, network string, named bool) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{auth: &fakeAuth{}, health: health.NewServer(), healthMD: make(chan []string, 1)}
+	s := &server{
+		auth:     newFakeAuth(),
+		calls:    &fakeCalls{},
+		tokens:   &fakeTokens{},
+		health:   health.NewServer(),
+		healthMD: make(chan []string, 1),
+	}
 	gs := grpc.NewServer(grpc.UnaryInterceptor(healthSpy(s.healthMD)))
 	authv1.RegisterAuthServiceServer(gs, s.auth)
+	callsv1.RegisterCallsServiceServer(gs, s.calls)
+	tokensv1.RegisterAuthTokenServiceServer(gs, s.tokens)
 	healthpb.RegisterHealthServer(gs, s.health)
 	if named {
 		s.health.SetServingStatus(sidecar.ServiceName, healthpb.HealthCheckResponse_SERVING)

@@ -19,11 +19,31 @@ const (
 	ReasonInvalidAPIKey        = "ERROR_INVALID_API_KEY"
 	ReasonMissingAppCredential = "ERROR_MISSING_APP_CREDENTIAL" // UNAUTHENTICATED
 	ReasonUnknownAppCredential = "ERROR_UNKNOWN_APP_CREDENTIAL" // UNAUTHENTICATED
+	ReasonUnknownClientCert    = "ERROR_UNKNOWN_CLIENT_CERTIFICATE"
+	ReasonMalformedRequest     = "ERROR_MALFORMED_REQUEST"        // INVALID_ARGUMENT
+	ReasonLoginRateLimited     = "ERROR_LOGIN_RATE_LIMITED"       // RESOURCE_EXHAUSTED, retryable
+	ReasonTooManyCallsInFlight = "ERROR_TOO_MANY_CALLS_IN_FLIGHT" // RESOURCE_EXHAUSTED, retryable
+	ReasonTooManySessions      = "ERROR_TOO_MANY_SESSIONS"        // RESOURCE_EXHAUSTED
+	ReasonStateUnavailable     = "STATE_UNAVAILABLE"              // UNAVAILABLE, retryable
+
+	// CallsService.GenerateCallToken (domain DomainSidecar): the Calls SDK's
+	// two checks, then the sidecar's own.
+	ReasonSessionIDMissing     = "ERROR_SESSION_ID_MISSING"      // INVALID_ARGUMENT
+	ReasonAuthTokenMissing     = "ERROR_AUTH_TOKEN_MISSING"      // FAILED_PRECONDITION: nobody logged in
+	ReasonInvalidSessionID     = "ERROR_INVALID_SESSION_ID"      // INVALID_ARGUMENT
+	ReasonSessionIDNotAllowed  = "ERROR_SESSION_ID_NOT_ALLOWED"  // PERMISSION_DENIED: outside the app's prefix
+	ReasonCallTokenRateLimited = "ERROR_CALL_TOKEN_RATE_LIMITED" // RESOURCE_EXHAUSTED, retryable
+
+	// The app's policy (domain DomainSidecar), on any RPC.
+	ReasonOperationNotAllowed = "ERROR_OPERATION_NOT_ALLOWED"   // PERMISSION_DENIED: the RPC is not granted
+	ReasonUIDNotAllowed       = "ERROR_UID_NOT_ALLOWED"         // PERMISSION_DENIED: the UID is outside its patterns
+	ReasonTokenNotIssuedByApp = "ERROR_TOKEN_NOT_ISSUED_BY_APP" // RevokeAuthToken of a token this app did not issue
 
 	// The sidecar's own failures talking to CometChat (domain DomainSidecar).
 	ReasonUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"  // UNAVAILABLE, retryable
 	ReasonUpstreamTimeout     = "UPSTREAM_TIMEOUT"      // DEADLINE_EXCEEDED, retryable
 	ReasonUpstreamBadResponse = "UPSTREAM_BAD_RESPONSE" // UNAVAILABLE, retryable
+	ReasonUpstreamCircuitOpen = "UPSTREAM_CIRCUIT_OPEN" // UNAVAILABLE, retryable
 	ReasonInternal            = "INTERNAL"
 
 	// CometChat's codes, passed through (domain DomainCometChat).
