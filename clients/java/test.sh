@@ -23,7 +23,7 @@ done
 if ! $unit_only && [[ -z "${SIDECAR_ADDRESS:-}" ]]; then
   cat >&2 <<'MSG'
 test.sh: SIDECAR_ADDRESS is not set, so the live test cannot run.
-  Start a sidecar + emulator (from the repo root: .venv/bin/python -m tests.e2e.stack)
+  Start a sidecar + emulator (from the repo root: .venv/bin/python -m tests.stack)
   and export the variables it prints, or pass --unit-only to run the offline tests alone.
 MSG
   exit 2

@@ -10,6 +10,18 @@ import io.github.cometchatsidecar.auth.v1.LoginWithTokenRequest;
 import io.github.cometchatsidecar.auth.v1.LoginWithTokenResponse;
 import io.github.cometchatsidecar.auth.v1.LogoutRequest;
 import io.github.cometchatsidecar.auth.v1.LogoutResponse;
+import io.github.cometchatsidecar.auth.v1.WatchSessionRequest;
+import io.github.cometchatsidecar.auth.v1.WatchSessionResponse;
+import io.github.cometchatsidecar.calls.v1.CallsServiceGrpc;
+import io.github.cometchatsidecar.calls.v1.GenerateCallTokenRequest;
+import io.github.cometchatsidecar.calls.v1.GenerateCallTokenResponse;
+import io.github.cometchatsidecar.tokens.v1.AuthTokenServiceGrpc;
+import io.github.cometchatsidecar.tokens.v1.IssueAuthTokenRequest;
+import io.github.cometchatsidecar.tokens.v1.IssueAuthTokenResponse;
+import io.github.cometchatsidecar.tokens.v1.RevokeAllAuthTokensRequest;
+import io.github.cometchatsidecar.tokens.v1.RevokeAllAuthTokensResponse;
+import io.github.cometchatsidecar.tokens.v1.RevokeAuthTokenRequest;
+import io.github.cometchatsidecar.tokens.v1.RevokeAuthTokenResponse;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
@@ -27,8 +39,12 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +52,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * Client for the CometChat auth sidecar ({@code cometchat_sidecar.auth.v1.AuthService}).
+ * Client for the CometChat auth sidecar: its {@code cometchat_sidecar.auth.v1.AuthService}
+ * (log in, who is logged in, log out, watch the session), {@code
+ * cometchat_sidecar.calls.v1.CallsService} (call tokens) and {@code
+ * cometchat_sidecar.tokens.v1.AuthTokenService} (issue and revoke auth tokens).
  *
  * <pre>{@code
  * try (SidecarClient sidecar = SidecarClient.builder()
@@ -53,7 +72,8 @@ import java.util.function.BiConsumer;
  * <p>Every call carries the app credential as {@code authorization: Bearer <credential>}
  * (none when no credential is configured, as in the sidecar's dev mode) and a deadline
  * ({@link #DEFAULT_TIMEOUT} unless the builder or {@link #withTimeout(Duration)} says
- * otherwise). Every failure is a {@link SidecarException} carrying the gRPC code and the
+ * otherwise; a session watch has none, it is meant to stay open). Every failure is a
+ * {@link SidecarException} carrying the gRPC code and the
  * {@code google.rpc.ErrorInfo} reason, domain and metadata, and the
  * {@code google.rpc.RetryInfo} delay where the sidecar sent one.
  *
@@ -203,6 +223,189 @@ public final class SidecarClient implements AutoCloseable {
   }
 
   /**
+   * Returns a call token for the call session {@code sessionId}, made with the auth token of
+   * the user logged in for this app (the Calls SDK's {@code generateToken(sessionId)}). The auth
+   * token itself never leaves the sidecar; hand the call token to the client that joins the
+   * call.
+   *
+   * @throws SidecarException {@code ERROR_SESSION_ID_MISSING}, {@code ERROR_AUTH_TOKEN_MISSING}
+   *     (nobody logged in), {@code ERROR_INVALID_SESSION_ID}, {@code
+   *     ERROR_SESSION_ID_NOT_ALLOWED} (outside the app's prefix), {@code
+   *     ERROR_OPERATION_NOT_ALLOWED} (not granted by the app's policy), {@code
+   *     ERROR_CALL_TOKEN_RATE_LIMITED} (with a retry delay), {@code
+   *     AUTH_ERR_AUTH_TOKEN_NOT_FOUND} (the session was revoked), CometChat's codes
+   */
+  public CallToken generateCallToken(String sessionId) {
+    GenerateCallTokenRequest request = callTokenRequest(sessionId);
+    try {
+      return callTokenOf(callsBlocking().generateCallToken(request));
+    } catch (StatusRuntimeException e) {
+      throw SidecarException.fromThrowable(e);
+    }
+  }
+
+  /**
+   * {@link #generateCallToken(String)} without blocking; fails with a {@link SidecarException}.
+   */
+  public CompletableFuture<CallToken> generateCallTokenAsync(String sessionId) {
+    CompletableFuture<GenerateCallTokenResponse> f = new CompletableFuture<>();
+    callsAsync().generateCallToken(callTokenRequest(sessionId), observer(f));
+    return f.thenApply(SidecarClient::callTokenOf);
+  }
+
+  /**
+   * Creates a new CometChat auth token for an existing user with the REST API key the sidecar
+   * holds, so the app's backend never holds the key. Same as {@code issueAuthToken(uid,
+   * IssueOptions.defaults())}.
+   */
+  public IssuedAuthToken issueAuthToken(String uid) {
+    return issueAuthToken(uid, IssueOptions.defaults());
+  }
+
+  /**
+   * Creates a new CometChat auth token for {@code uid} with the REST API key the sidecar holds;
+   * with {@link IssueOptions#createIfMissing(String)} a user CometChat does not know is created
+   * first. The token is returned once: the sidecar keeps only a fingerprint.
+   *
+   * @throws SidecarException {@code ERROR_OPERATION_NOT_ALLOWED} (the app's policy does not
+   *     grant {@code issue_tokens}), {@code ERROR_UID_NOT_ALLOWED} (outside its {@code
+   *     issue_uids}), the UID checks of {@link #login(String)}, {@code ERR_UID_NOT_FOUND}
+   */
+  public IssuedAuthToken issueAuthToken(String uid, IssueOptions options) {
+    IssueAuthTokenRequest request = issueRequest(uid, options);
+    try {
+      return issuedOf(tokensBlocking().issueAuthToken(request));
+    } catch (StatusRuntimeException e) {
+      throw SidecarException.fromThrowable(e);
+    }
+  }
+
+  /**
+   * {@link #issueAuthToken(String, IssueOptions)} without blocking; fails with a {@link
+   * SidecarException}.
+   */
+  public CompletableFuture<IssuedAuthToken> issueAuthTokenAsync(String uid, IssueOptions options) {
+    CompletableFuture<IssueAuthTokenResponse> f = new CompletableFuture<>();
+    tokensAsync().issueAuthToken(issueRequest(uid, options), observer(f));
+    return f.thenApply(SidecarClient::issuedOf);
+  }
+
+  /**
+   * Revokes one auth token this app issued for {@code uid} (for example at sign-out). The app's
+   * session holding the token is ended and its watchers see {@code SESSION_CHANGE_REVOKED}.
+   *
+   * @return how many of the app's sessions held the token and were ended (0 or 1)
+   * @throws SidecarException {@code ERROR_TOKEN_NOT_ISSUED_BY_APP} for a token this app did not
+   *     issue, {@code ERROR_OPERATION_NOT_ALLOWED}
+   */
+  public int revokeAuthToken(String uid, String authToken) {
+    RevokeAuthTokenRequest request = revokeRequest(uid, authToken);
+    try {
+      return tokensBlocking().revokeAuthToken(request).getSessionsEnded();
+    } catch (StatusRuntimeException e) {
+      throw SidecarException.fromThrowable(e);
+    }
+  }
+
+  /**
+   * {@link #revokeAuthToken(String, String)} without blocking; fails with a {@link
+   * SidecarException}.
+   */
+  public CompletableFuture<Integer> revokeAuthTokenAsync(String uid, String authToken) {
+    CompletableFuture<RevokeAuthTokenResponse> f = new CompletableFuture<>();
+    tokensAsync().revokeAuthToken(revokeRequest(uid, authToken), observer(f));
+    return f.thenApply(RevokeAuthTokenResponse::getSessionsEnded);
+  }
+
+  /**
+   * Revokes every auth token of {@code uid} ("log this user out everywhere", for example after a
+   * password reset). Needs the app's {@code revoke_all} grant.
+   *
+   * @return how many of the app's sessions were of this user and were ended (0 or 1)
+   * @throws SidecarException {@code ERROR_OPERATION_NOT_ALLOWED} without the grant
+   */
+  public int revokeAllAuthTokens(String uid) {
+    RevokeAllAuthTokensRequest request = revokeAllRequest(uid);
+    try {
+      return tokensBlocking().revokeAllAuthTokens(request).getSessionsEnded();
+    } catch (StatusRuntimeException e) {
+      throw SidecarException.fromThrowable(e);
+    }
+  }
+
+  /**
+   * {@link #revokeAllAuthTokens(String)} without blocking; fails with a {@link
+   * SidecarException}.
+   */
+  public CompletableFuture<Integer> revokeAllAuthTokensAsync(String uid) {
+    CompletableFuture<RevokeAllAuthTokensResponse> f = new CompletableFuture<>();
+    tokensAsync().revokeAllAuthTokens(revokeAllRequest(uid), observer(f));
+    return f.thenApply(RevokeAllAuthTokensResponse::getSessionsEnded);
+  }
+
+  /**
+   * Watches this app's session, so the app learns of a change (above all a revocation) without
+   * polling: the first event is the current state ({@code SESSION_CHANGE_CURRENT}), then one
+   * event follows per change ({@code LOGGED_IN}, {@code LOGGED_OUT}, {@code REVOKED}).
+   *
+   * <p>Returns once the sidecar has sent the current state, waiting at most this client's
+   * timeout for it, so a refused call throws here. The watch has no deadline: iterate it, and
+   * close it to cancel the call. See {@link SessionWatch}.
+   *
+   * @throws SidecarException when the call is refused or fails before the current state came
+   *     ({@code DEADLINE_EXCEEDED} when it did not come in time)
+   */
+  public SessionWatch watchSession() {
+    SessionWatch watch = new SessionWatch();
+    AuthServiceGrpc.newStub(channel)
+        .watchSession(WatchSessionRequest.getDefaultInstance(), watch.observer());
+    watch.awaitFirst(timeout);
+    return watch;
+  }
+
+  /**
+   * Watches this app's session without blocking a thread: {@code listener} gets each event
+   * (the first is the current state), then {@link SessionListener#onCompleted()} when the
+   * sidecar ends the watch or {@link SessionListener#onError(SidecarException)} when it fails.
+   * Close the returned subscription to cancel the call.
+   */
+  public SessionSubscription watchSession(SessionListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    SessionSubscription subscription = new SessionSubscription();
+    AuthServiceGrpc.newStub(channel)
+        .watchSession(
+            WatchSessionRequest.getDefaultInstance(),
+            new ClientResponseObserver<WatchSessionRequest, WatchSessionResponse>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<WatchSessionRequest> call) {
+                subscription.started(call);
+              }
+
+              @Override
+              public void onNext(WatchSessionResponse message) {
+                if (!subscription.isClosed()) {
+                  listener.onEvent(SessionEvent.of(message));
+                }
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                if (!subscription.isClosed()) {
+                  listener.onError(SidecarException.fromThrowable(t));
+                }
+              }
+
+              @Override
+              public void onCompleted() {
+                if (!subscription.isClosed()) {
+                  listener.onCompleted();
+                }
+              }
+            });
+    return subscription;
+  }
+
+  /**
    * Blocks until the sidecar's gRPC health check ({@code grpc.health.v1.Health/Check} for
    * {@value #HEALTH_SERVICE}) answers {@code SERVING}, polling with a short back-off. Use it
    * at start-up, when the app may come up before its sidecar.
@@ -290,6 +493,66 @@ public final class SidecarClient implements AutoCloseable {
 
   private AuthServiceGrpc.AuthServiceStub asyncStub() {
     return AuthServiceGrpc.newStub(channel).withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private <S extends AbstractStub<S>> S deadline(S stub) {
+    return stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private CallsServiceGrpc.CallsServiceBlockingStub callsBlocking() {
+    return deadline(CallsServiceGrpc.newBlockingStub(channel));
+  }
+
+  private CallsServiceGrpc.CallsServiceStub callsAsync() {
+    return deadline(CallsServiceGrpc.newStub(channel));
+  }
+
+  private AuthTokenServiceGrpc.AuthTokenServiceBlockingStub tokensBlocking() {
+    return deadline(AuthTokenServiceGrpc.newBlockingStub(channel));
+  }
+
+  private AuthTokenServiceGrpc.AuthTokenServiceStub tokensAsync() {
+    return deadline(AuthTokenServiceGrpc.newStub(channel));
+  }
+
+  private static GenerateCallTokenRequest callTokenRequest(String sessionId) {
+    return GenerateCallTokenRequest.newBuilder()
+        .setSessionId(Objects.requireNonNull(sessionId, "sessionId"))
+        .build();
+  }
+
+  private static CallToken callTokenOf(GenerateCallTokenResponse response) {
+    return new CallToken(response.getCallToken(), response.getSessionId(), response.getUser());
+  }
+
+  private static IssueAuthTokenRequest issueRequest(String uid, IssueOptions options) {
+    Objects.requireNonNull(options, "options");
+    return IssueAuthTokenRequest.newBuilder()
+        .setUid(Objects.requireNonNull(uid, "uid"))
+        .setCreateIfMissing(options.isCreateIfMissing())
+        .setName(options.name())
+        .build();
+  }
+
+  private static IssuedAuthToken issuedOf(IssueAuthTokenResponse response) {
+    return new IssuedAuthToken(
+        response.getUid(),
+        response.getAuthToken(),
+        Instant.ofEpochSecond(response.getCreatedAt()),
+        response.getUserCreated());
+  }
+
+  private static RevokeAuthTokenRequest revokeRequest(String uid, String authToken) {
+    return RevokeAuthTokenRequest.newBuilder()
+        .setUid(Objects.requireNonNull(uid, "uid"))
+        .setAuthToken(Objects.requireNonNull(authToken, "authToken"))
+        .build();
+  }
+
+  private static RevokeAllAuthTokensRequest revokeAllRequest(String uid) {
+    return RevokeAllAuthTokensRequest.newBuilder()
+        .setUid(Objects.requireNonNull(uid, "uid"))
+        .build();
   }
 
   private static LoginRequest loginRequest(String uid, String apiKey) {

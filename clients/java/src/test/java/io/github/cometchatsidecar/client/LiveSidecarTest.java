@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import io.github.cometchatsidecar.auth.v1.CallsUser;
+import io.github.cometchatsidecar.auth.v1.SessionChange;
 import io.grpc.Status;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,8 +35,8 @@ class LiveSidecarTest {
     return value == null ? "" : value.trim();
   }
 
-  @Test
-  void fullSessionAgainstRealSidecar() throws Exception {
+  /** The live sidecar's address; aborts (skips) the test when none is configured. */
+  private static String liveAddress() {
     String address = env("SIDECAR_ADDRESS");
     if (address.isEmpty()) {
       String why = "live test skipped: SIDECAR_ADDRESS is not set (it also reads "
@@ -44,7 +49,69 @@ class LiveSidecarTest {
         throw new IllegalStateException(name + " must be set when SIDECAR_ADDRESS is");
       }
     }
+    return address;
+  }
 
+  /** A client of the live sidecar, ready, with nobody logged in for the app. */
+  private static SidecarClient liveClient() {
+    SidecarClient sidecar = SidecarClient.builder()
+        .target(liveAddress())
+        .credential(env("SIDECAR_APP_CREDENTIAL"))
+        .build();
+    sidecar.waitUntilReady(Duration.ofSeconds(30));
+    if (sidecar.getLoggedInUser().isPresent()) {
+      sidecar.logout();
+    }
+    return sidecar;
+  }
+
+  private static void assertEvent(Iterator<SessionEvent> events, SessionChange change, String uid) {
+    SessionEvent event = events.next();
+    assertEquals(change, event.change(), event.toString());
+    assertEquals(uid, event.user().map(CallsUser::getUid).orElse(null), event.toString());
+  }
+
+  @Test
+  void watchSessionSeesLoginsAndLogouts() throws Exception {
+    try (SidecarClient sidecar = liveClient();
+        SessionWatch watch = sidecar.watchSession()) {
+      Iterator<SessionEvent> events = watch.iterator();
+      assertEvent(events, SessionChange.SESSION_CHANGE_CURRENT, null);
+
+      sidecar.login("cometchat-uid-1");
+      assertEvent(events, SessionChange.SESSION_CHANGE_LOGGED_IN, "cometchat-uid-1");
+      // Another user's login logs the first one out first.
+      sidecar.loginWithToken(mintAuthToken("cometchat-uid-2"));
+      assertEvent(events, SessionChange.SESSION_CHANGE_LOGGED_OUT, null);
+      assertEvent(events, SessionChange.SESSION_CHANGE_LOGGED_IN, "cometchat-uid-2");
+
+      // A listener-style watch of the same session hears the logout too.
+      BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+      try (SessionSubscription subscription = sidecar.watchSession(
+          event -> heard.add(event.change() + " " + event.user().map(CallsUser::getUid).orElse("-")))) {
+        assertEquals("SESSION_CHANGE_CURRENT cometchat-uid-2", heard.poll(10, TimeUnit.SECONDS));
+        sidecar.logout();
+        assertEquals("SESSION_CHANGE_LOGGED_OUT -", heard.poll(10, TimeUnit.SECONDS));
+      }
+      assertEvent(events, SessionChange.SESSION_CHANGE_LOGGED_OUT, null);
+
+      watch.close();
+      assertFalse(events.hasNext());
+    }
+
+    if (!env("SIDECAR_APP_CREDENTIAL").isEmpty()) {
+      try (SidecarClient stranger = SidecarClient.builder()
+          .target(liveAddress()).credential("not-a-known-credential").build()) {
+        SidecarException e = assertThrows(SidecarException.class, stranger::watchSession);
+        assertEquals(Status.Code.UNAUTHENTICATED, e.code(), e.toString());
+        assertEquals(Reasons.ERROR_UNKNOWN_APP_CREDENTIAL, e.reason(), e.toString());
+      }
+    }
+  }
+
+  @Test
+  void fullSessionAgainstRealSidecar() throws Exception {
+    String address = liveAddress();
     try (SidecarClient sidecar = SidecarClient.builder()
         .target(address)
         .credential(env("SIDECAR_APP_CREDENTIAL"))
