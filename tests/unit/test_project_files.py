@@ -35,6 +35,18 @@ def test_the_python_and_node_clients_name_every_reason() -> None:
     assert python == node
 
 
+def test_the_go_and_java_clients_name_every_reason() -> None:
+    reasons_go = (ROOT / "clients/go/sidecar/reasons.go").read_text(encoding="utf-8")
+    go = set(re.findall(r'^\t\w+\s+= "([A-Z_]+)"', reasons_go, re.M))
+    java_dir = ROOT / "clients/java/src/main/java/io/github/cometchatsidecar/client"
+    reasons_java = (java_dir / "Reasons.java").read_text(encoding="utf-8")
+    java = set(re.findall(r'public static final String ([A-Z_]+) = "\1";', reasons_java))
+
+    assert sorted(set(REASONS) - go) == []
+    assert sorted(set(REASONS) - java) == []
+    assert go == java
+
+
 def test_the_root_buf_template_is_the_union_of_the_language_templates() -> None:
     def plugins(path: Path) -> set[str]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
