@@ -37,7 +37,7 @@ const (
 	// The app's policy (domain DomainSidecar), on any RPC.
 	ReasonOperationNotAllowed = "ERROR_OPERATION_NOT_ALLOWED"   // PERMISSION_DENIED: the RPC is not granted
 	ReasonUIDNotAllowed       = "ERROR_UID_NOT_ALLOWED"         // PERMISSION_DENIED: the UID is outside its patterns
-	ReasonTokenNotIssuedByApp = "ERROR_TOKEN_NOT_ISSUED_BY_APP" // RevokeAuthToken of a token this app did not issue
+	ReasonTokenNotIssuedByApp = "ERROR_TOKEN_NOT_ISSUED_BY_APP" // PERMISSION_DENIED: RevokeAuthToken of a token this app did not issue
 
 	// The sidecar's own failures talking to CometChat (domain DomainSidecar).
 	ReasonUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"  // UNAVAILABLE, retryable
@@ -60,6 +60,9 @@ const (
 	ReasonBadRequest             = "ERR_BAD_REQUEST"
 	ReasonTooManyRequests        = "ERR_TOO_MANY_REQUESTS" // RESOURCE_EXHAUSTED, retryable
 	ReasonAPINotFound            = "ERR_API_NOT_FOUND"
+	ReasonUIDAlreadyExists       = "ERR_UID_ALREADY_EXISTS" // ALREADY_EXISTS
+	ReasonEmptyCallSessionID     = "ERR_EMPTY_CALL_SESSION_ID"
+	ReasonCallSessionNotFound    = "ERR_CALL_SESSION_NOT_FOUND" // NOT_FOUND
 )
 
 // Error domains (google.rpc.ErrorInfo.domain).

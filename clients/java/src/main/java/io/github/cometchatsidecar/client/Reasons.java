@@ -127,4 +127,10 @@ public final class Reasons {
   public static final String ERR_TOO_MANY_REQUESTS = "ERR_TOO_MANY_REQUESTS";
   /** CometChat does not know the endpoint (check the api/client host settings) (INTERNAL). */
   public static final String ERR_API_NOT_FOUND = "ERR_API_NOT_FOUND";
+  /** A user with this UID already exists in CometChat (ALREADY_EXISTS). */
+  public static final String ERR_UID_ALREADY_EXISTS = "ERR_UID_ALREADY_EXISTS";
+  /** CometChat received no call session ID (INVALID_ARGUMENT). */
+  public static final String ERR_EMPTY_CALL_SESSION_ID = "ERR_EMPTY_CALL_SESSION_ID";
+  /** CometChat does not know the call session (NOT_FOUND). */
+  public static final String ERR_CALL_SESSION_NOT_FOUND = "ERR_CALL_SESSION_NOT_FOUND";
 }
