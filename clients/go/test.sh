@@ -6,7 +6,8 @@
 #   clients/go/test.sh --unit-only  # offline tests only (the live test skips)
 #
 # The live test reads SIDECAR_ADDRESS, SIDECAR_APP_CREDENTIAL (may be empty),
-# EMULATOR_API_URL, EMULATOR_APP_ID and EMULATOR_API_KEY; from the repository
+# EMULATOR_API_URL, EMULATOR_APP_ID, EMULATOR_API_KEY and, for call tokens,
+# EMULATOR_CALL_SESSION_PREFIX (may be empty); from the repository
 # root, `.venv/bin/python -m tests.stack` starts a stack and prints them.
 # Other arguments are passed to `go test` (e.g. -v, -run X).
 # The exit code is go test's.
@@ -30,7 +31,8 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 
 if [[ $unit_only == 1 ]]; then
-  unset SIDECAR_ADDRESS SIDECAR_APP_CREDENTIAL EMULATOR_API_URL EMULATOR_APP_ID EMULATOR_API_KEY
+  unset SIDECAR_ADDRESS SIDECAR_APP_CREDENTIAL EMULATOR_API_URL EMULATOR_APP_ID EMULATOR_API_KEY \
+    EMULATOR_CALL_SESSION_PREFIX
 elif [[ -z "${SIDECAR_ADDRESS:-}" ]]; then
   echo "test.sh: SIDECAR_ADDRESS is not set, so the live test cannot run." >&2
   echo "  Start a live stack (from the repo root: .venv/bin/python -m tests.stack)," >&2

@@ -6,7 +6,8 @@
 #   clients/java/test.sh --unit-only  # offline tests only
 #
 # The live test reads SIDECAR_ADDRESS, SIDECAR_APP_CREDENTIAL (may be empty: dev mode),
-# EMULATOR_API_URL, EMULATOR_APP_ID and EMULATOR_API_KEY. The exit code is Maven's.
+# EMULATOR_API_URL, EMULATOR_APP_ID, EMULATOR_API_KEY and, for call tokens,
+# EMULATOR_CALL_SESSION_PREFIX (may be empty). The exit code is Maven's.
 set -euo pipefail
 
 here=$(cd -- "$(dirname -- "$0")" && pwd)

@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -242,4 +243,127 @@ func TestLiveWatchSession(t *testing.T) {
 		_, err = stranger.WatchSession(ctx)
 		wantReason(t, err, sidecar.ReasonUnknownAppCredential, codes.Unauthenticated)
 	}
+}
+
+// callSessionPrefix is the prefix the live stack's policy allows call
+// session ids to start with; the test skips when the stack grants no call
+// tokens (EMULATOR_CALL_SESSION_PREFIX unset).
+func callSessionPrefix(t *testing.T) string {
+	t.Helper()
+	prefix, ok := os.LookupEnv("EMULATOR_CALL_SESSION_PREFIX")
+	if !ok {
+		t.Skip("live call-token test skipped: EMULATOR_CALL_SESSION_PREFIX is not set " +
+			"(the live stack's policy grants no call tokens)")
+	}
+	return prefix
+}
+
+// jwtPayload decodes the payload of a JWT-shaped call token.
+func jwtPayload(t *testing.T, token string) map[string]any {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("the call token is not JWT-shaped (%d parts)", len(parts))
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var payload map[string]any
+	if err == nil {
+		err = json.Unmarshal(raw, &payload)
+	}
+	if err != nil {
+		t.Fatalf("the call token's payload does not decode: %v", err)
+	}
+	return payload
+}
+
+func TestLiveCallTokensAndIssuedTokens(t *testing.T) {
+	e := env(t)
+	prefix := callSessionPrefix(t)
+	c := dial(t, e)
+	ctx := context.Background()
+
+	w, err := c.WatchSession(ctx)
+	if err != nil {
+		t.Fatalf("WatchSession: %v", err)
+	}
+	defer w.Stop()
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_CURRENT, "")
+
+	_, err = c.GenerateCallToken(ctx, prefix+"room-1")
+	wantReason(t, err, sidecar.ReasonAuthTokenMissing, codes.FailedPrecondition)
+
+	// The backend flow: the sidecar issues a token, the client logs in with it.
+	issued, err := c.IssueAuthToken(ctx, "cometchat-uid-3")
+	if err != nil {
+		t.Fatalf("IssueAuthToken: %v", err)
+	}
+	if issued.UID != "cometchat-uid-3" || issued.AuthToken == "" || issued.UserCreated ||
+		time.Since(issued.CreatedAt) > time.Hour {
+		t.Fatalf("IssueAuthToken returned %v", issued)
+	}
+	if s := fmt.Sprintf("%v %+v %#v", issued, issued, *issued); strings.Contains(s, issued.AuthToken) {
+		t.Fatal("a printed IssuedAuthToken shows the token")
+	}
+	user, err := c.LoginWithToken(ctx, issued.AuthToken)
+	if err != nil || user.GetUid() != "cometchat-uid-3" {
+		t.Fatalf("LoginWithToken with the issued token: %v, %v", user, err)
+	}
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_LOGGED_IN, "cometchat-uid-3")
+
+	// A call token for the logged-in session.
+	sessionID := prefix + "room-1"
+	tok, err := c.GenerateCallToken(ctx, sessionID)
+	if err != nil {
+		t.Fatalf("GenerateCallToken: %v", err)
+	}
+	if tok.SessionID != sessionID || tok.User.GetUid() != "cometchat-uid-3" {
+		t.Fatalf("GenerateCallToken returned %v", tok)
+	}
+	data, _ := jwtPayload(t, tok.Token)["data"].(map[string]any)
+	tokenUser, _ := data["user"].(map[string]any)
+	if data["sessionId"] != sessionID || tokenUser["uid"] != "cometchat-uid-3" {
+		t.Fatalf("the call token is for %v / %v, want %s / cometchat-uid-3", data["sessionId"], tokenUser["uid"], sessionID)
+	}
+	if s := fmt.Sprintf("%v %+v %#v", tok, tok, *tok); strings.Contains(s, tok.Token) {
+		t.Fatal("a printed CallToken shows the token")
+	}
+
+	_, err = c.GenerateCallToken(ctx, " ")
+	wantReason(t, err, sidecar.ReasonSessionIDMissing, codes.InvalidArgument)
+	_, err = c.GenerateCallToken(ctx, prefix+"room with spaces")
+	wantReason(t, err, sidecar.ReasonInvalidSessionID, codes.InvalidArgument)
+
+	// Revoking the issued token ends the session it holds; watchers hear it.
+	ended, err := c.RevokeAuthToken(ctx, "cometchat-uid-3", issued.AuthToken)
+	if err != nil || ended != 1 {
+		t.Fatalf("RevokeAuthToken: %d, %v", ended, err)
+	}
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_REVOKED, "")
+	if user, err := c.GetLoggedInUser(ctx); err != nil || user != nil {
+		t.Fatalf("GetLoggedInUser after the revocation: %v, %v", user, err)
+	}
+	_, err = c.LoginWithToken(ctx, issued.AuthToken)
+	wantReason(t, err, sidecar.ReasonAuthAuthTokenNotFound, codes.Unauthenticated)
+	_, err = c.RevokeAuthToken(ctx, "cometchat-uid-3", "a-token-this-app-never-issued")
+	wantReason(t, err, sidecar.ReasonTokenNotIssuedByApp, codes.PermissionDenied)
+
+	// A user CometChat does not know: refused, then created on request.
+	newUID := fmt.Sprintf("go-live-%d", time.Now().UnixNano())
+	_, err = c.IssueAuthToken(ctx, newUID)
+	wantReason(t, err, sidecar.ReasonUIDNotFound, codes.NotFound)
+	created, err := c.IssueAuthToken(ctx, newUID, sidecar.CreateIfMissing("Go Live"))
+	if err != nil || created.UID != newUID || !created.UserCreated {
+		t.Fatalf("IssueAuthToken with CreateIfMissing: %v, %v", created, err)
+	}
+	if user, err := c.LoginWithToken(ctx, created.AuthToken); err != nil || user.GetName() != "Go Live" {
+		t.Fatalf("LoginWithToken as the created user: %v, %v", user, err)
+	}
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_LOGGED_IN, newUID)
+
+	// "Log this user out everywhere".
+	ended, err = c.RevokeAllAuthTokens(ctx, newUID)
+	if err != nil || ended != 1 {
+		t.Fatalf("RevokeAllAuthTokens: %d, %v", ended, err)
+	}
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_REVOKED, "")
 }

@@ -3,6 +3,7 @@ package io.github.cometchatsidecar.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
@@ -13,7 +14,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,7 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The client against a real running sidecar and CometChat emulator, configured by
  * SIDECAR_ADDRESS, SIDECAR_APP_CREDENTIAL (may be empty: dev mode), EMULATOR_API_URL,
- * EMULATOR_APP_ID and EMULATOR_API_KEY. Skipped when SIDECAR_ADDRESS is not set.
+ * EMULATOR_APP_ID, EMULATOR_API_KEY and, for call tokens, EMULATOR_CALL_SESSION_PREFIX (may
+ * be empty). Skipped when SIDECAR_ADDRESS is not set; the call-token test also when
+ * EMULATOR_CALL_SESSION_PREFIX is not.
  */
 @Tag("live")
 class LiveSidecarTest {
@@ -106,6 +111,94 @@ class LiveSidecarTest {
         assertEquals(Status.Code.UNAUTHENTICATED, e.code(), e.toString());
         assertEquals(Reasons.ERROR_UNKNOWN_APP_CREDENTIAL, e.reason(), e.toString());
       }
+    }
+  }
+
+  private static void assertReason(SidecarException e, String reason, Status.Code code) {
+    assertEquals(reason, e.reason(), e.toString());
+    assertEquals(code, e.code(), e.toString());
+  }
+
+  /** The JSON payload of a JWT-shaped call token. */
+  private static Struct jwtPayload(String token) throws Exception {
+    String[] parts = token.split("\\.");
+    assertEquals(3, parts.length, "the call token is not JWT-shaped");
+    String json = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+    Struct.Builder payload = Struct.newBuilder();
+    JsonFormat.parser().merge(json, payload);
+    return payload.build();
+  }
+
+  @Test
+  void callTokensAndIssuedTokensAgainstRealSidecar() throws Exception {
+    String prefix = System.getenv("EMULATOR_CALL_SESSION_PREFIX");
+    if (prefix == null) {
+      liveAddress(); // skips first when no live sidecar is configured at all
+      String why = "live call-token test skipped: EMULATOR_CALL_SESSION_PREFIX is not set "
+          + "(the live stack's policy grants no call tokens)";
+      System.err.println(why);
+      Assumptions.abort(why);
+    }
+    try (SidecarClient sidecar = liveClient();
+        SessionWatch watch = sidecar.watchSession()) {
+      Iterator<SessionEvent> events = watch.iterator();
+      assertEvent(events, SessionChange.SESSION_CHANGE_CURRENT, null);
+
+      assertReason(assertThrows(SidecarException.class,
+              () -> sidecar.generateCallToken(prefix + "room-1")),
+          Reasons.ERROR_AUTH_TOKEN_MISSING, Status.Code.FAILED_PRECONDITION);
+
+      // The backend flow: the sidecar issues a token, the client logs in with it.
+      IssuedAuthToken issued = sidecar.issueAuthToken("cometchat-uid-4");
+      assertEquals("cometchat-uid-4", issued.uid());
+      assertFalse(issued.userCreated());
+      assertFalse(issued.authToken().isEmpty());
+      assertFalse(issued.toString().contains(issued.authToken()), issued.toString());
+      assertEquals("cometchat-uid-4", sidecar.loginWithToken(issued.authToken()).getUid());
+      assertEvent(events, SessionChange.SESSION_CHANGE_LOGGED_IN, "cometchat-uid-4");
+
+      // A call token for the logged-in session.
+      String sessionId = prefix + "room-1";
+      CallToken token = sidecar.generateCallToken(sessionId);
+      assertEquals(sessionId, token.sessionId());
+      assertEquals("cometchat-uid-4", token.user().getUid());
+      Struct data = jwtPayload(token.token()).getFieldsOrThrow("data").getStructValue();
+      assertEquals(sessionId, data.getFieldsOrThrow("sessionId").getStringValue());
+      assertEquals("cometchat-uid-4", data.getFieldsOrThrow("user").getStructValue()
+          .getFieldsOrThrow("uid").getStringValue());
+      assertFalse(token.toString().contains(token.token()), token.toString());
+      assertEquals(sessionId, sidecar.generateCallTokenAsync(sessionId).join().sessionId());
+
+      assertReason(assertThrows(SidecarException.class, () -> sidecar.generateCallToken(" ")),
+          Reasons.ERROR_SESSION_ID_MISSING, Status.Code.INVALID_ARGUMENT);
+      assertReason(assertThrows(SidecarException.class,
+              () -> sidecar.generateCallToken(prefix + "room with spaces")),
+          Reasons.ERROR_INVALID_SESSION_ID, Status.Code.INVALID_ARGUMENT);
+
+      // Revoking the issued token ends the session it holds; watchers hear it.
+      assertEquals(1, sidecar.revokeAuthToken("cometchat-uid-4", issued.authToken()));
+      assertEvent(events, SessionChange.SESSION_CHANGE_REVOKED, null);
+      assertTrue(sidecar.getLoggedInUser().isEmpty(), "the revoked session is still there");
+      assertReason(assertThrows(SidecarException.class,
+              () -> sidecar.loginWithToken(issued.authToken())),
+          Reasons.AUTH_ERR_AUTH_TOKEN_NOT_FOUND, Status.Code.UNAUTHENTICATED);
+      assertReason(assertThrows(SidecarException.class,
+              () -> sidecar.revokeAuthToken("cometchat-uid-4", "a-token-this-app-never-issued")),
+          Reasons.ERROR_TOKEN_NOT_ISSUED_BY_APP, Status.Code.PERMISSION_DENIED);
+
+      // A user CometChat does not know: refused, then created on request.
+      String newUid = "java-live-" + System.nanoTime();
+      assertReason(assertThrows(SidecarException.class, () -> sidecar.issueAuthToken(newUid)),
+          Reasons.ERR_UID_NOT_FOUND, Status.Code.NOT_FOUND);
+      IssuedAuthToken created =
+          sidecar.issueAuthToken(newUid, IssueOptions.createIfMissing("Java Live"));
+      assertTrue(created.userCreated());
+      assertEquals("Java Live", sidecar.loginWithToken(created.authToken()).getName());
+      assertEvent(events, SessionChange.SESSION_CHANGE_LOGGED_IN, newUid);
+
+      // "Log this user out everywhere".
+      assertEquals(1, sidecar.revokeAllAuthTokens(newUid));
+      assertEvent(events, SessionChange.SESSION_CHANGE_REVOKED, null);
     }
   }
 
