@@ -506,3 +506,24 @@ func TestWatchSessionWhenNothingListens(t *testing.T) {
 		t.Fatalf("got %v, %v", w, err)
 	}
 }
+
+func TestWatchSessionEndsWhenTheClientCloses(t *testing.T) {
+	s := startServer(t, "tcp")
+	c, err := sidecar.New(s.target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.WatchSession(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEvent(t, w, authv1.SessionChange_SESSION_CHANGE_CURRENT, "")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wantClosed(t, w)
+	if status.Code(w.Err()) != codes.Canceled {
+		t.Errorf("Err() after Close = %v, want Canceled", w.Err())
+	}
+	serverEnd(t, s)
+}

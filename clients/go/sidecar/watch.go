@@ -142,8 +142,8 @@ func (w *SessionWatch) Events() <-chan SessionEvent { return w.events }
 // Err says why the watch ended, once Events is closed (nil before):
 // context.Canceled or context.DeadlineExceeded when ctx ended it or Stop was
 // called, ErrWatchEnded when the sidecar ended it (it is shutting down), or
-// the *Error the stream failed with (for example UNAVAILABLE when the
-// connection to the sidecar was lost).
+// the *Error the stream failed with (for example Unavailable when the
+// connection to the sidecar was lost, Canceled after Client.Close).
 func (w *SessionWatch) Err() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -1,19 +1,30 @@
 package io.github.cometchatsidecar.client;
 
 import io.grpc.stub.ClientCallStreamObserver;
+import java.util.Set;
 
 /**
  * A running listener-style session watch ({@link SidecarClient#watchSession(SessionListener)}).
- * {@link #close()} cancels it; the listener hears nothing after that.
+ * {@link #close()} cancels it (so does closing the client); the listener hears nothing after
+ * that.
  */
-public final class SessionSubscription implements AutoCloseable {
+public final class SessionSubscription implements OpenWatch {
+  private final Set<OpenWatch> openWatches;
   private volatile ClientCallStreamObserver<?> call;
   private volatile boolean closed;
 
-  SessionSubscription() {}
+  SessionSubscription(Set<OpenWatch> openWatches) {
+    this.openWatches = openWatches;
+    openWatches.add(this);
+  }
 
   void started(ClientCallStreamObserver<?> call) {
     this.call = call;
+  }
+
+  /** The call ended on its own: nothing left to cancel. */
+  void ended() {
+    openWatches.remove(this);
   }
 
   /** Whether {@link #close()} was called. */
@@ -28,6 +39,7 @@ public final class SessionSubscription implements AutoCloseable {
       return;
     }
     closed = true;
+    openWatches.remove(this);
     ClientCallStreamObserver<?> c = call;
     if (c != null) {
       c.cancel("closed by the client", null);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -29,21 +30,25 @@ import java.util.concurrent.TimeUnit;
  * hasNext()} blocks until the next event; it returns {@code false} when the sidecar ended the
  * watch or after {@link #close()}, and throws a {@link SidecarException} when the stream failed
  * (for example {@code UNAVAILABLE} when the connection was lost) or the waiting thread was
- * interrupted ({@code CANCELLED}). {@link #close()} cancels the call; it may be called from any
- * thread, and wakes a blocked {@code hasNext()}. The sidecar sends the next event only once the
+ * interrupted ({@code CANCELLED}). {@link #close()} cancels the call (so does closing the
+ * client); it may be called from any thread, and wakes a blocked {@code hasNext()}. The sidecar sends the next event only once the
  * previous one was taken, so a slow reader holds at most one event here; every event carries
  * the state after the change, so nothing is lost by reading late.
  */
-public final class SessionWatch implements Iterable<SessionEvent>, AutoCloseable {
+public final class SessionWatch implements Iterable<SessionEvent>, OpenWatch {
   private static final Object END = new Object();
 
+  private final Set<OpenWatch> openWatches;
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final Events events = new Events();
   private volatile ClientCallStreamObserver<WatchSessionRequest> call;
   private volatile boolean closed;
   private boolean iterated;
 
-  SessionWatch() {}
+  SessionWatch(Set<OpenWatch> openWatches) {
+    this.openWatches = openWatches;
+    openWatches.add(this);
+  }
 
   /** The gRPC observer that feeds this watch, one message at a time. */
   ClientResponseObserver<WatchSessionRequest, WatchSessionResponse> observer() {
@@ -61,11 +66,13 @@ public final class SessionWatch implements Iterable<SessionEvent>, AutoCloseable
 
       @Override
       public void onError(Throwable t) {
+        openWatches.remove(SessionWatch.this);
         queue.add(closed ? END : SidecarException.fromThrowable(t));
       }
 
       @Override
       public void onCompleted() {
+        openWatches.remove(SessionWatch.this);
         queue.add(END);
       }
     };
@@ -126,6 +133,7 @@ public final class SessionWatch implements Iterable<SessionEvent>, AutoCloseable
       return;
     }
     closed = true;
+    openWatches.remove(this);
     queue.add(END); // wakes a hasNext() blocked on the queue
     ClientCallStreamObserver<WatchSessionRequest> c = call;
     if (c != null) {

@@ -47,7 +47,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
@@ -96,13 +98,23 @@ public final class SidecarClient implements AutoCloseable {
   private final ManagedChannel managedChannel; // null when not owned
   private final Channel channel;
   private final Duration timeout;
+  /** The open watches of this client and its views, cancelled by close(). */
+  private final Set<OpenWatch> openWatches;
+  private final boolean view;
 
   private SidecarClient(
-      String target, ManagedChannel managedChannel, Channel channel, Duration timeout) {
+      String target,
+      ManagedChannel managedChannel,
+      Channel channel,
+      Duration timeout,
+      Set<OpenWatch> openWatches,
+      boolean view) {
     this.target = target;
     this.managedChannel = managedChannel;
     this.channel = channel;
     this.timeout = timeout;
+    this.openWatches = openWatches;
+    this.view = view;
   }
 
   /** Starts building a client. */
@@ -125,7 +137,7 @@ public final class SidecarClient implements AutoCloseable {
    * client's connection; closing the view does nothing, close the original.
    */
   public SidecarClient withTimeout(Duration timeout) {
-    return new SidecarClient(target, null, channel, checkTimeout(timeout));
+    return new SidecarClient(target, null, channel, checkTimeout(timeout), openWatches, true);
   }
 
   /**
@@ -350,13 +362,13 @@ public final class SidecarClient implements AutoCloseable {
    *
    * <p>Returns once the sidecar has sent the current state, waiting at most this client's
    * timeout for it, so a refused call throws here. The watch has no deadline: iterate it, and
-   * close it to cancel the call. See {@link SessionWatch}.
+   * close it (or the client) to cancel the call. See {@link SessionWatch}.
    *
    * @throws SidecarException when the call is refused or fails before the current state came
    *     ({@code DEADLINE_EXCEEDED} when it did not come in time)
    */
   public SessionWatch watchSession() {
-    SessionWatch watch = new SessionWatch();
+    SessionWatch watch = new SessionWatch(openWatches);
     AuthServiceGrpc.newStub(channel)
         .watchSession(WatchSessionRequest.getDefaultInstance(), watch.observer());
     watch.awaitFirst(timeout);
@@ -367,11 +379,11 @@ public final class SidecarClient implements AutoCloseable {
    * Watches this app's session without blocking a thread: {@code listener} gets each event
    * (the first is the current state), then {@link SessionListener#onCompleted()} when the
    * sidecar ends the watch or {@link SessionListener#onError(SidecarException)} when it fails.
-   * Close the returned subscription to cancel the call.
+   * Close the returned subscription (or the client) to cancel the call.
    */
   public SessionSubscription watchSession(SessionListener listener) {
     Objects.requireNonNull(listener, "listener");
-    SessionSubscription subscription = new SessionSubscription();
+    SessionSubscription subscription = new SessionSubscription(openWatches);
     AuthServiceGrpc.newStub(channel)
         .watchSession(
             WatchSessionRequest.getDefaultInstance(),
@@ -390,6 +402,7 @@ public final class SidecarClient implements AutoCloseable {
 
               @Override
               public void onError(Throwable t) {
+                subscription.ended();
                 if (!subscription.isClosed()) {
                   listener.onError(SidecarException.fromThrowable(t));
                 }
@@ -397,6 +410,7 @@ public final class SidecarClient implements AutoCloseable {
 
               @Override
               public void onCompleted() {
+                subscription.ended();
                 if (!subscription.isClosed()) {
                   listener.onCompleted();
                 }
@@ -467,11 +481,19 @@ public final class SidecarClient implements AutoCloseable {
   }
 
   /**
-   * Shuts the connection down, waiting up to five seconds for calls in flight. A client made
-   * by {@link #withTimeout(Duration)} or on a caller's channel closes nothing.
+   * Cancels this client's open session watches (theirs and its views': they end as if closed),
+   * then shuts the connection down, waiting up to five seconds for calls in flight. A client
+   * made by {@link #withTimeout(Duration)} closes nothing; one on a caller's channel that it
+   * does not own cancels its watches and leaves the channel open.
    */
   @Override
   public void close() {
+    if (view) {
+      return;
+    }
+    for (OpenWatch watch : openWatches) {
+      watch.close();
+    }
     if (managedChannel == null) {
       return;
     }
@@ -704,7 +726,8 @@ public final class SidecarClient implements AutoCloseable {
       }
       Channel intercepted =
           credential.isEmpty() ? base : ClientInterceptors.intercept(base, new BearerInterceptor(credential));
-      return new SidecarClient(name, owned ? base : null, intercepted, timeout);
+      return new SidecarClient(
+          name, owned ? base : null, intercepted, timeout, ConcurrentHashMap.newKeySet(), false);
     }
   }
 }

@@ -236,4 +236,37 @@ class WatchSessionTest {
       assertEquals("error UNAUTHENTICATED ERROR_UNKNOWN_APP_CREDENTIAL", heard.poll(5, TimeUnit.SECONDS));
     }
   }
+
+  @Test
+  void closingTheClientEndsItsWatchesAtOnce() throws Exception {
+    SidecarClient own = SidecarClient.builder()
+        .target("127.0.0.1:" + server.getPort()).credential("app-secret").build();
+    SessionWatch watch = own.withTimeout(Duration.ofSeconds(5)).watchSession(); // via a view
+    Iterator<SessionEvent> events = watch.iterator();
+    events.next();
+    BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+    SessionSubscription subscription = own.watchSession(new SessionListener() {
+      @Override
+      public void onEvent(SessionEvent event) {
+        heard.add(event.change().toString());
+      }
+
+      @Override
+      public void onError(SidecarException error) {
+        heard.add("error " + error.code());
+      }
+    });
+    assertEquals("SESSION_CHANGE_CURRENT", heard.poll(5, TimeUnit.SECONDS));
+
+    long start = System.nanoTime();
+    own.close();
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(tookMillis < 2_000, "close() waited " + tookMillis + " ms for the open watches");
+    assertTrue(watch.isClosed());
+    assertTrue(subscription.isClosed());
+    assertFalse(events.hasNext());
+    assertCancelled(fake);
+    assertCancelled(fake);
+    assertNull(heard.poll(200, TimeUnit.MILLISECONDS), "the listener heard the cancellation");
+  }
 }
