@@ -27,6 +27,8 @@ from sidecar.adapters.cometchat.resilience import CircuitBreaker, RetryPolicy
 from sidecar.adapters.cometchat.transport import aiohttp_transport
 from sidecar.adapters.credentials import AppRegistry, CredentialChanges
 from sidecar.adapters.metrics import CountingStore, Metrics
+from sidecar.adapters.policy_file import PolicyFile
+from sidecar.adapters.state.issued_tokens import MemoryIssuedTokens
 from sidecar.adapters.state.open import StateConfig, open_state
 from sidecar.adapters.tracing import RpcTracer, UpstreamTracer, choose
 from sidecar.config import Settings
@@ -49,12 +51,15 @@ from sidecar.entrypoints.rpc.listeners import (
     TcpListener,
     serving,
 )
-from sidecar.entrypoints.rpc.server import AUTH_SERVICE, GrpcServer, UpstreamHealth
+from sidecar.entrypoints.rpc.server import AUTH_SERVICE, GrpcServer, Services, UpstreamHealth
 from sidecar.entrypoints.rpc.sockets import AppSocket
 from sidecar.entrypoints.rpc.tls import TlsFiles
+from sidecar.service.calls import CallTokenService
+from sidecar.service.policy import PolicyHolder
 from sidecar.service.ratelimit import LoginRateLimiter
 from sidecar.service.revocation import watch_revocations
 from sidecar.service.sessions import SessionService
+from sidecar.service.tokens import AuthTokenService
 from sidecar.service.watchers import SessionEvents
 
 if TYPE_CHECKING:
@@ -85,6 +90,8 @@ class RunningSidecar:
     """host:port of the health-only gRPC listener; None when `health_listen` is empty."""
     sockets: Mapping[str, AppSocket] = field(default_factory=dict)
     registry: AppRegistry | None = None
+    policy: PolicyHolder = field(default_factory=PolicyHolder)
+    policy_file: PolicyFile | None = None
 
     def reload_credentials(self) -> CredentialChanges:
         """Re-read the app credentials now (they are also polled, and re-read on SIGHUP).
@@ -288,13 +295,14 @@ async def _upstream(stack: contextlib.AsyncExitStack, settings: Settings) -> _Up
         )
         upstream = _Upstream(
             emulator.config.app_id,
-            Hosts(api=emulator.api_url, client=emulator.client_url),
+            Hosts(api=emulator.api_url, client=emulator.client_url, call=emulator.call_url),
             settings.api_key or Secret(emulator.config.full_access_key),
             emulator,
         )
     hosts = Hosts(
         api=settings.api_host or upstream.hosts.api,
         client=settings.client_host or upstream.hosts.client,
+        call=settings.call_host or upstream.hosts.call,
     )
     return _Upstream(upstream.app_id, hosts, upstream.api_key, upstream.emulator)
 
@@ -344,6 +352,7 @@ async def _session_service(
     gateway: CometChatClient,
     metrics: Metrics,
     events: SessionEvents,
+    policy: PolicyHolder,
 ) -> SessionService:
     """The session service over the configured state backend."""
     state = await stack.enter_async_context(
@@ -364,6 +373,7 @@ async def _session_service(
         relay=state.relay,
         max_sessions=settings.max_sessions,
         on_change=metrics.session_changed,
+        policy=policy,
     )
 
 
@@ -390,8 +400,10 @@ def _start_background_tasks(
     upstream: _Upstream,
     registry: AppRegistry | None,
     reload_hooks: ReloadHooks[Settings],
+    policy_file: PolicyFile,
 ) -> None:
-    """The revocation check, and the credentials directory's poll and SIGHUP re-read."""
+    """The revocation check, and the credentials directory's and the policy file's poll
+    and SIGHUP re-read."""
     if upstream.api_key and settings.revocation_check_seconds > 0:
         _in_background(
             stack,
@@ -404,6 +416,8 @@ def _start_background_tasks(
     if registry is not None:
         _in_background(stack, registry.watch(settings.credential_poll_seconds))
         reload_hooks.add("app_credentials", lambda _: registry.reload())
+    _in_background(stack, policy_file.watch(settings.credential_poll_seconds))
+    reload_hooks.add("policy", lambda new: policy_file.reload(new.policy_file))
 
 
 @contextlib.asynccontextmanager
@@ -416,6 +430,9 @@ async def running_sidecar(
     `grace` seconds (default: the `drain_seconds` setting) to finish.
     """
     registry = load_registry(settings)
+    policy = PolicyHolder()
+    policy_file = PolicyFile(settings.policy_file, policy, lambda: served_apps(settings, registry))
+    policy_file.load()  # a bad policy stops the start, before anything listens
     drain = settings.drain_seconds if grace is None else grace
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(_log.info, "stopped")  # the last thing to happen
@@ -441,12 +458,21 @@ async def running_sidecar(
             stack, settings, upstream, monitor, tracers.upstream
         )
         events = SessionEvents()
-        service = await _session_service(stack, settings, upstream, gateway, metrics, events)
+        service = await _session_service(
+            stack, settings, upstream, gateway, metrics, events, policy
+        )
+        services = Services(
+            sessions=service,
+            call_tokens=CallTokenService(service, gateway),
+            auth_tokens=AuthTokenService(
+                service, gateway, MemoryIssuedTokens(), held_api_key=upstream.api_key
+            ),
+        )
         health_address = await _start_health_port(stack, settings, health_servicer, drain)
         listeners = await stack.enter_async_context(
             serving(
                 listener_config(settings, registry),
-                service,
+                services,
                 health_servicer,
                 metrics,
                 grace=drain,
@@ -454,7 +480,9 @@ async def running_sidecar(
             )
         )
         reload_hooks = ReloadHooks[Settings]()
-        _start_background_tasks(stack, settings, service, upstream, registry, reload_hooks)
+        _start_background_tasks(
+            stack, settings, service, upstream, registry, reload_hooks, policy_file
+        )
         probes.started = probes.ready = True
         _log.info(
             "serving",
@@ -465,6 +493,9 @@ async def running_sidecar(
             socket_apps=list(settings.socket_apps),
             api_host=upstream.hosts.api,
             client_host=upstream.hosts.client,
+            call_host=upstream.hosts.call,
+            policy_file=str(settings.policy_file) if settings.policy_file else None,
+            policy_apps=sorted(policy.current.apps),
             holds_api_key=bool(upstream.api_key),
             http_address=http_address,
             version=__version__,
@@ -483,6 +514,8 @@ async def running_sidecar(
                 health_address=health_address,
                 sockets=listeners.sockets,
                 registry=registry,
+                policy=policy,
+                policy_file=policy_file,
             )
         finally:
             # Leaving this block stops the listeners (the exit stack), draining for `drain`.

@@ -80,6 +80,7 @@ def _add_serve(commands: _Commands) -> None:
     serve.add_argument("--api-key-file", dest="api_key_file", help="file holding the API key")
     serve.add_argument("--api-host", dest="api_host", help="override the REST API base URL")
     serve.add_argument("--client-host", dest="client_host", help="override the client API base URL")
+    serve.add_argument("--call-host", dest="call_host", help="override the call API base URL")
     serve.add_argument(
         "--app-credentials-dir",
         dest="app_credentials_dir",
@@ -237,6 +238,12 @@ def _add_serve(commands: _Commands) -> None:
         const=True,
         help="send each upstream try's W3C traceparent to CometChat (tracing on only)",
     )
+    serve.add_argument(
+        "--policy-file",
+        dest="policy_file",
+        help="TOML file of per-app grants (call tokens, token issuance); re-read on SIGHUP "
+        "and when it changes",
+    )
 
 
 def _add_emulator(commands: _Commands) -> None:
@@ -249,6 +256,7 @@ def _add_emulator(commands: _Commands) -> None:
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--api-port", type=int, default=0)
     emulator.add_argument("--client-port", type=int, default=0)
+    emulator.add_argument("--call-port", type=int, default=0)
     emulator.add_argument("--app-id", default="emulator-app")
     emulator.add_argument(
         "--extra-users",
@@ -408,6 +416,7 @@ def _emulator(args: argparse.Namespace) -> int:
         host=args.host,
         api_port=args.api_port,
         client_port=args.client_port,
+        call_port=args.call_port,
         extra_users=args.extra_users,
     )
     try:

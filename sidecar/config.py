@@ -38,6 +38,7 @@ class Settings:
     api_key: Secret | None = field(default=None, repr=False)
     api_host: str = ""
     client_host: str = ""
+    call_host: str = ""
     app_credentials_dir: Path | None = None
     dev: bool = False
     log_level: str = "info"
@@ -90,6 +91,8 @@ class Settings:
     tracing: str = ""
     # Send the try's W3C traceparent to CometChat (a third party): off unless asked for.
     forward_traceparent: bool = False
+    # Per-app grants (sidecar/domain/policy.py); none: the auth RPCs only, deny the rest.
+    policy_file: Path | None = None
 
     @property
     def open_mode(self) -> bool:
@@ -114,6 +117,7 @@ ENVIRONMENT: Final = {
     "region": "COMETCHAT_REGION",
     "api_host": "COMETCHAT_API_HOST",
     "client_host": "COMETCHAT_CLIENT_HOST",
+    "call_host": "COMETCHAT_CALL_HOST",
     "app_credentials_dir": "COMETCHAT_SIDECAR_APP_CREDENTIALS_DIR",
     "dev": "COMETCHAT_SIDECAR_DEV",
     "log_level": "COMETCHAT_SIDECAR_LOG_LEVEL",
@@ -150,6 +154,7 @@ ENVIRONMENT: Final = {
     "max_sessions": "COMETCHAT_SIDECAR_MAX_SESSIONS",
     "tracing": "COMETCHAT_SIDECAR_TRACING",
     "forward_traceparent": "COMETCHAT_SIDECAR_FORWARD_TRACEPARENT",
+    "policy_file": "COMETCHAT_SIDECAR_POLICY_FILE",
 }
 API_KEY_ENV: Final = "COMETCHAT_API_KEY"
 API_KEY_FILE_ENV: Final = "COMETCHAT_API_KEY_FILE"
@@ -219,6 +224,7 @@ _PATHS: Final = (
     "tls_cert_file",
     "tls_key_file",
     "tls_client_ca_file",
+    "policy_file",
 )
 _FILE_KEYS: Final = frozenset(ENVIRONMENT) | {s.file_setting for s in _SECRETS.values()}
 _Coerce: TypeAlias = Callable[[str, Any], Any]
@@ -424,7 +430,7 @@ def _validate(settings: Settings) -> None:
     _validate_state(settings)
     if settings.tracing not in TRACING_MODES:
         raise ConfigError(f"tracing must be off or otlp, not {settings.tracing!r}")
-    for name in ("api_host", "client_host"):
+    for name in ("api_host", "client_host", "call_host"):
         host = getattr(settings, name)
         if host and not host.startswith(("http://", "https://")):
             raise ConfigError(f"{name} must be a URL starting with http:// or https://")

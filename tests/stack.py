@@ -53,6 +53,22 @@ def write_credentials(directory: Path, apps: Sequence[str]) -> dict[str, str]:
     return credentials
 
 
+# The live stack's call-session prefix: "" grants call tokens for any session id. Client
+# suites read it as EMULATOR_CALL_SESSION_PREFIX and start their session ids with it.
+CALL_SESSION_PREFIX = ""
+
+
+def granting_policy(apps: Sequence[str]) -> str:
+    """A policy file's text granting each app everything: call tokens (any session id),
+    token issuance for any UID, and revoke_all."""
+    return "".join(
+        f'[apps."{app}"]\ncall_session_prefix = "{CALL_SESSION_PREFIX}"\n'
+        "call_tokens_per_second = 50\ncall_token_burst = 100\n"
+        "issue_tokens = true\nrevoke_all = true\n\n"
+        for app in apps
+    )
+
+
 def new_state_key() -> str:
     """A fresh state key, as `openssl rand -base64 32` prints one."""
     return base64.b64encode(os.urandom(32)).decode()
@@ -73,6 +89,7 @@ def sidecar_settings(
         api_key=Secret(keys[held_key]) if held_key else None,
         api_host=emulator.api_url,
         client_host=emulator.client_url,
+        call_host=emulator.call_url,
         app_credentials_dir=credentials_dir,
         http_listen="127.0.0.1:0",
     )
@@ -85,11 +102,18 @@ async def live_stack(
     apps: Sequence[str] = ("app-a", "app-b"),
     *,
     held_key: str | None = "full",
+    policy: str | None = "grant-all",
     **overrides: Any,
 ) -> AsyncIterator[Stack]:
-    """Emulator + sidecar. `held_key`: "full", "auth-only" or None (the sidecar holds none)."""
+    """Emulator + sidecar. `held_key`: "full", "auth-only" or None (the sidecar holds none).
+    `policy`: the policy file's text; "grant-all" grants every app everything
+    (`granting_policy`), None runs without a policy file (deny by default)."""
     async with Emulator() as emulator:
         credentials = write_credentials(workdir / "apps", apps) if apps else {}
+        if policy is not None and "policy_file" not in overrides:
+            text = granting_policy(apps) if policy == "grant-all" else policy
+            overrides["policy_file"] = workdir / "policy.toml"
+            overrides["policy_file"].write_text(text, encoding="utf-8")
         settings = sidecar_settings(
             emulator, workdir / "apps" if apps else None, held_key=held_key, **overrides
         )
@@ -105,6 +129,8 @@ def client_environment(stack: Stack, app: str = "app-a") -> dict[str, str]:
         "EMULATOR_API_URL": stack.emulator.api_url,
         "EMULATOR_APP_ID": stack.emulator.config.app_id,
         "EMULATOR_API_KEY": stack.emulator.config.full_access_key,
+        "EMULATOR_CALL_URL": stack.emulator.call_url,
+        "EMULATOR_CALL_SESSION_PREFIX": CALL_SESSION_PREFIX,
     }
 
 

@@ -100,6 +100,41 @@ REASONS: Final[MappingProxyType[str, ReasonSpec]] = MappingProxyType(
             "The app already has its maximum of calls in flight (max_calls_in_flight_per_app);"
             " RetryInfo says when to try again",
         ),
+        "ERROR_SESSION_ID_MISSING": _sidecar(
+            "INVALID_ARGUMENT", False, "Session ID cannot be empty"
+        ),
+        "ERROR_AUTH_TOKEN_MISSING": _sidecar(
+            "FAILED_PRECONDITION",
+            False,
+            "Auth token is required. Please login first or provide authToken.",
+        ),
+        "ERROR_INVALID_SESSION_ID": _sidecar(
+            "INVALID_ARGUMENT",
+            False,
+            "Session ID may hold at most 255 of letters, digits, '.', '_', ':' and '-'",
+        ),
+        "ERROR_SESSION_ID_NOT_ALLOWED": _sidecar(
+            "PERMISSION_DENIED",
+            False,
+            "The session ID does not start with the app's call_session_prefix (policy)",
+        ),
+        "ERROR_CALL_TOKEN_RATE_LIMITED": _sidecar(
+            "RESOURCE_EXHAUSTED",
+            True,
+            "The app's call-token rate limit was reached; RetryInfo says when the next one is"
+            " admitted",
+        ),
+        "ERROR_OPERATION_NOT_ALLOWED": _sidecar(
+            "PERMISSION_DENIED", False, "The app's policy does not grant this operation"
+        ),
+        "ERROR_UID_NOT_ALLOWED": _sidecar(
+            "PERMISSION_DENIED", False, "The app's policy does not allow this UID here"
+        ),
+        "ERROR_TOKEN_NOT_ISSUED_BY_APP": _sidecar(
+            "PERMISSION_DENIED",
+            False,
+            "The auth token was not issued to this app by IssueAuthToken (or is long forgotten)",
+        ),
         "UPSTREAM_UNAVAILABLE": _sidecar("UNAVAILABLE", True, "CometChat could not be reached"),
         "UPSTREAM_TIMEOUT": _sidecar("DEADLINE_EXCEEDED", True, "CometChat did not answer in time"),
         "UPSTREAM_BAD_RESPONSE": _sidecar(
@@ -151,6 +186,15 @@ REASONS: Final[MappingProxyType[str, ReasonSpec]] = MappingProxyType(
             "PERMISSION_DENIED", False, "The auth token belongs to another user"
         ),
         "ERR_BAD_REQUEST": _upstream("INVALID_ARGUMENT", False, "CometChat rejected the request"),
+        "ERR_UID_ALREADY_EXISTS": _upstream(
+            "ALREADY_EXISTS", False, "A user with this UID already exists in CometChat"
+        ),
+        "ERR_EMPTY_CALL_SESSION_ID": _upstream(
+            "INVALID_ARGUMENT", False, "CometChat received no call session ID"
+        ),
+        "ERR_CALL_SESSION_NOT_FOUND": _upstream(
+            "NOT_FOUND", False, "CometChat does not know the call session"
+        ),
         "ERR_TOO_MANY_REQUESTS": _upstream(
             "RESOURCE_EXHAUSTED", True, "CometChat's rate limit for the app was reached"
         ),

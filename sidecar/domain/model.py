@@ -50,3 +50,12 @@ class Session:
     # Identifies this session's CometChat device session (M1/M2's `resource`).
     device_id: str
     created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """An auth token CometChat created for a user. The token is a secret: never in a repr."""
+
+    uid: str
+    auth_token: str = field(repr=False)
+    created_at: int

@@ -6,9 +6,14 @@ The server turns bytes into a `Request`, calls `Application.dispatch`, and write
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import secrets
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
@@ -22,13 +27,18 @@ from sidecar.emulator.state import EmulatorState, RequestCounter, RouteId, parse
 
 _VERSION_PREFIXES: Final = frozenset({"v3", "v3.0"})
 _ADMIN_PREFIX: Final = "/_emulator/"
+# Requests kept per route for `Emulator.received` (what the sidecar really sent).
+_RECEIVED_KEPT: Final = 64
+# The emulator's call tokens live this long (CometChat does not document theirs).
+CALL_TOKEN_SECONDS: Final = 3600
 
 
 class Listener(StrEnum):
-    """The two hosts of the real service."""
+    """The three hosts of the real service."""
 
     API = "api"
     CLIENT = "client"
+    CALL = "call"
 
 
 class _Scope(Enum):
@@ -70,6 +80,39 @@ class Hang:
     delay: float = 0.0
 
 
+@dataclass(frozen=True)
+class Received:
+    """One request as the emulator received it: its headers (names lower-cased) and body."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body.strip() else None
+
+
+class RequestLog:
+    """The last requests of each route, thread-safe like the counter."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: dict[RouteId, deque[Received]] = {}
+
+    def add(self, route: RouteId, request: Received) -> None:
+        with self._lock:
+            self._requests.setdefault(route, deque(maxlen=_RECEIVED_KEPT)).append(request)
+
+    def of(self, route: RouteId) -> list[Received]:
+        with self._lock:
+            return list(self._requests.get(route, ()))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+
 Outcome = Reply | DropConnection | Hang
 JsonObject = dict[str, Any]
 _Handler = Callable[[Request, Mapping[str, str]], JsonObject]
@@ -100,13 +143,16 @@ class Application:
         self._state = state
         self._counter = counter
         self._faults = faults
+        self.received = RequestLog()
+        self._call_token_key = secrets.token_bytes(32)
         self._scopes = {
             config.full_access_key: _Scope.FULL_ACCESS,
             config.auth_only_key: _Scope.AUTH_ONLY,
         }
-        api, client = Listener.API, Listener.CLIENT
+        api, client, call = Listener.API, Listener.CLIENT, Listener.CALL
         self._routes = (
             _Route(RouteId.R1, api, "GET", ("users", "{uid}"), self._get_user),
+            _Route(RouteId.R2, api, "POST", ("users",), self._create_user, auth_only_allowed=True),
             _Route(
                 RouteId.R3,
                 api,
@@ -138,6 +184,7 @@ class Application:
             ),
             _Route(RouteId.M1, client, "PUT", ("me",), self._login),
             _Route(RouteId.M2, client, "DELETE", ("me",), self._logout),
+            _Route(RouteId.C1, call, "POST", ("call_tokens",), self._create_call_token),
         )
 
     def dispatch(self, listener: Listener, request: Request) -> Outcome:
@@ -150,6 +197,9 @@ class Application:
             return error_reply(ApiError("ERR_API_NOT_FOUND"))
         route, params = match
         self._counter.add(route.route_id, request.headers.get("traceparent"))
+        self.received.add(
+            route.route_id, Received(request.method, path, dict(request.headers), request.body)
+        )
         delay = self._faults.latency(route.route_id)
         fault = self._faults.take(route.route_id)
         if fault is not None:
@@ -157,8 +207,10 @@ class Application:
         try:
             if route.listener is Listener.API:
                 self._authenticate_api(route, request.headers)
-            else:
+            elif route.listener is Listener.CLIENT:
                 self._authenticate_client(request.headers)
+            else:
+                self._authenticate_call(request.headers)
             data = route.handler(request, params)
         except ApiError as error:
             return replace(error_reply(error), delay=delay)
@@ -203,6 +255,54 @@ class Application:
         if not token:
             raise ApiError("AUTH_ERR_EMPTY_AUTH_TOKEN")
         self._state.check_token(token)
+
+    def _authenticate_call(self, headers: Mapping[str, str]) -> None:
+        # The v4 Calls SDK sends no appId to the call host; a wrong one is still refused.
+        app_id = headers.get("appid")
+        if app_id and app_id != self._config.app_id:
+            raise ApiError("AUTH_ERR_INVALID_APPID")
+        if not headers.get("authtoken"):
+            raise ApiError("AUTH_ERR_EMPTY_AUTH_TOKEN")
+        self._state.check_token(headers["authtoken"])
+
+    def _create_call_token(self, request: Request, params: Mapping[str, str]) -> JsonObject:
+        body = _json_object(request.body)
+        session_id = body.get("sessionId")
+        if session_id is None or session_id == "":
+            raise ApiError("ERR_EMPTY_CALL_SESSION_ID")
+        if not isinstance(session_id, str):
+            raise ApiError("ERR_BAD_REQUEST", {"sessionId": ["sessionId must be a string"]})
+        token = request.headers["authtoken"]
+        user = self._state.token_owner(token)
+        now = int(time.time())
+        payload = {
+            "iat": now,
+            "exp": now + CALL_TOKEN_SECONDS,
+            "jti": secrets.token_hex(8),
+            "data": {
+                "appId": self._config.app_id,
+                "region": self._config.region,
+                # As the Calls SDK's types describe CometChat's: the auth token in the clear.
+                "authToken": token,
+                "user": {"uid": user["uid"], "name": user["name"], "avatar": user["avatar"]},
+                "sessionId": session_id,
+            },
+        }
+        return {"token": _jwt(payload, self._call_token_key)}
+
+    def _create_user(self, request: Request, params: Mapping[str, str]) -> JsonObject:
+        body = _json_object(request.body)
+        problems = _string_problems(body, ("uid", "name"), required=True)
+        problems |= _string_problems(body, ("avatar", "link", "role"), required=False)
+        with_token = body.get("withAuthToken", False)
+        if not isinstance(with_token, bool):
+            problems["withAuthToken"] = ["withAuthToken must be a boolean"]
+        if problems:
+            raise ApiError("ERR_BAD_REQUEST", problems)
+        user = self._state.create_user(body["uid"], body["name"], body.get("avatar", ""))
+        if with_token:
+            user["authToken"] = self._state.issue_token(user["uid"], force=True).token
+        return user
 
     def _get_user(self, request: Request, params: Mapping[str, str]) -> JsonObject:
         return self._state.get_user(params["uid"])
@@ -324,6 +424,18 @@ def _rate_field(body: Mapping[str, Any], field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{field} must be a number")
     return float(value)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _jwt(payload: Mapping[str, Any], key: bytes) -> str:
+    """An HS256 JSON Web Token (RFC 7519) of `payload`."""
+    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    body = _b64url(json.dumps(payload, separators=(",", ":")).encode())
+    signature = hmac.new(key, f"{header}.{body}".encode("ascii"), hashlib.sha256).digest()
+    return f"{header}.{body}.{_b64url(signature)}"
 
 
 def _bind(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | None:

@@ -57,6 +57,15 @@ ERRORS: Final[Mapping[str, ErrorSpec]] = MappingProxyType(
             "The auth token is not accessible.",
             "The auth token belongs to another user.",
         ),
+        "ERR_UID_ALREADY_EXISTS": ErrorSpec(  # [?] 400 or 409
+            409, "The UID already exists.", "Please use another uid or update the user."
+        ),
+        "ERR_EMPTY_CALL_SESSION_ID": ErrorSpec(  # [?]
+            400, "The session id is empty.", "Please send a sessionId."
+        ),
+        "ERR_CALL_SESSION_NOT_FOUND": ErrorSpec(  # [?]
+            404, "The call session does not exist.", "Please check the sessionId."
+        ),
         "ERR_BAD_REQUEST": ErrorSpec(  # [C/I]
             400, "The request is invalid.", "Please check details for the failed fields."
         ),

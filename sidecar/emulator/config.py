@@ -1,4 +1,4 @@
-"""The emulator's settings: app credentials and where the two listeners bind."""
+"""The emulator's settings: app credentials and where the three listeners bind."""
 
 from __future__ import annotations
 
@@ -15,5 +15,7 @@ class EmulatorConfig:
     host: str = "127.0.0.1"
     api_port: int = 0
     client_port: int = 0
+    call_port: int = 0
+    region: str = "us"
     # Users `user-0` ... `user-{N-1}` beside the five sample users (for benchmarks).
     extra_users: int = 0

@@ -19,6 +19,7 @@ from sidecar.emulator.app import (
     DropConnection,
     Hang,
     Listener,
+    Received,
     Reply,
     Request,
     error_reply,
@@ -39,7 +40,8 @@ class _BodyTooLarge(Exception):
 
 
 class Emulator:
-    """A CometChat emulator: an api listener (apikey auth) and a client listener (authToken)."""
+    """A CometChat emulator: an api listener (apikey auth), a client listener (authToken)
+    and a call listener (authToken; call tokens)."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self._config = config or EmulatorConfig()
@@ -51,10 +53,14 @@ class Emulator:
         self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
 
     async def start(self) -> None:
-        """Bind both listeners."""
+        """Bind the three listeners."""
         if self._servers:
             raise RuntimeError("the emulator is already started")
-        ports = {Listener.API: self._config.api_port, Listener.CLIENT: self._config.client_port}
+        ports = {
+            Listener.API: self._config.api_port,
+            Listener.CLIENT: self._config.client_port,
+            Listener.CALL: self._config.call_port,
+        }
         try:
             for listener, port in ports.items():
                 self._servers[listener] = await asyncio.start_server(
@@ -65,7 +71,7 @@ class Emulator:
             raise
 
     async def stop(self) -> None:
-        """Close both listeners and every open connection."""
+        """Close the listeners and every open connection."""
         servers = list(self._servers.values())
         self._servers.clear()
         for server in servers:
@@ -103,12 +109,17 @@ class Emulator:
     def client_url(self) -> str:
         return self._url(Listener.CLIENT)
 
+    @property
+    def call_url(self) -> str:
+        return self._url(Listener.CALL)
+
     def describe(self) -> str:
         """One JSON line telling a client where the emulator listens and how to authenticate."""
         return json.dumps(
             {
                 "api_url": self.api_url,
                 "client_url": self.client_url,
+                "call_url": self.call_url,
                 "app_id": self._config.app_id,
                 "full_access_key": self._config.full_access_key,
                 "auth_only_key": self._config.auth_only_key,
@@ -116,7 +127,7 @@ class Emulator:
         )
 
     def request_count(self, route: str | None = None) -> int:
-        """Requests served on `route` (R1, R3, R5, R7, R8, M1, M2, other); None for all."""
+        """Requests served on `route` (R1, R2, R3, R5, R7, R8, M1, M2, C1, other); None for all."""
         return self._counter.count(None if route is None else parse_route(route))
 
     def traceparents(self, route: str) -> list[str | None]:
@@ -125,7 +136,17 @@ class Emulator:
         return self._counter.traceparents(parse_route(route))
 
     def reset_counts(self) -> None:
+        """Zero the counts and forget the requests `received` returns."""
         self._counter.reset()
+        self._app.received.clear()
+
+    def received(self, route: str) -> list[Received]:
+        """The last requests (up to 64) of a known `route`, oldest first: what was sent."""
+        return self._app.received.of(parse_route(route))
+
+    def create_user(self, uid: str, name: str) -> None:
+        """As R2; raises ApiError when the uid exists."""
+        self._state.create_user(uid, name)
 
     def mint_token(self, uid: str) -> str:
         """A new auth token for `uid`, as R3 with force. Raises ApiError for an unknown uid."""

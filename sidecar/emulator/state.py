@@ -32,12 +32,14 @@ class RouteId(StrEnum):
     """Route ids, used for request counting and fault injection."""
 
     R1 = "R1"  # GET users/{uid}
+    R2 = "R2"  # POST users
     R3 = "R3"  # POST users/{uid}/auth_tokens
     R5 = "R5"  # GET users/{uid}/auth_tokens/{token}
     R7 = "R7"  # DELETE users/{uid}/auth_tokens/{token}
     R8 = "R8"  # DELETE users/{uid}/auth_tokens
     M1 = "M1"  # PUT me (client API login)
     M2 = "M2"  # DELETE me (client API logout)
+    C1 = "C1"  # POST call_tokens (call API)
     OTHER = "other"  # unknown routes
 
 
@@ -112,6 +114,27 @@ class EmulatorState:
     def get_user(self, uid: str) -> dict[str, Any]:
         with self._lock:
             return self._user_json(self._user(uid))
+
+    def create_user(self, uid: str, name: str, avatar: str = "") -> dict[str, Any]:
+        """R2: a new user; ERR_UID_ALREADY_EXISTS when the (lower-cased) uid is taken."""
+        with self._lock:
+            lowered = uid.lower()
+            if not _UID_RULE.fullmatch(lowered):
+                raise ApiError("ERR_BAD_REQUEST", {"uid": ["uid must be 1-100 of a-z, 0-9, _, -"]})
+            if lowered in self._users:
+                raise ApiError("ERR_UID_ALREADY_EXISTS")
+            user = User(uid=lowered, name=name, avatar=avatar, created_at=int(self._clock()))
+            self._users[lowered] = user
+            self._tokens_by_user[lowered] = OrderedDict()
+            return self._user_json(user)
+
+    def token_owner(self, token: str) -> dict[str, Any]:
+        """The user a valid token belongs to (call API auth); AUTH_ERR_AUTH_TOKEN_NOT_FOUND else."""
+        with self._lock:
+            record = self._tokens.get(token)
+            if record is None:
+                raise ApiError("AUTH_ERR_AUTH_TOKEN_NOT_FOUND")
+            return self._user_json(self._users[record.uid])
 
     def issue_token(self, uid: str, *, force: bool) -> AuthToken:
         """R3: the newest valid token, or a new one when there is none or `force` is set."""

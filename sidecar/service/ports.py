@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Final, Protocol
 
 from sidecar.domain.events import SessionEvent
-from sidecar.domain.model import CallsUser, Session
+from sidecar.domain.model import CallsUser, IssuedToken, Session
 
 LOGIN_PREFIX: Final = "login:"
 
@@ -81,6 +81,55 @@ class CometChatGateway(Protocol):
 
     async def check_auth_token(self, uid: str, auth_token: str, api_key: str) -> None:
         """R5: raises when CometChat no longer knows the token (or refuses to say)."""
+        ...
+
+
+class CallTokenGateway(Protocol):
+    """What the call-token service needs from CometChat."""
+
+    async def create_call_token(self, auth_token: str, session_id: str) -> str:
+        """C1: a call token for the call session, made with the user's auth token."""
+        ...
+
+
+class AuthTokenGateway(Protocol):
+    """What the auth-token service needs from CometChat (all with the held API key)."""
+
+    async def issue_auth_token(self, uid: str, api_key: str) -> IssuedToken:
+        """R3 with `force`: always a new token."""
+        ...
+
+    async def create_user(self, uid: str, name: str, api_key: str) -> None:
+        """R2: create the user."""
+        ...
+
+    async def revoke_auth_token(self, uid: str, auth_token: str, api_key: str) -> None:
+        """R7: revoke one token of the user."""
+        ...
+
+    async def revoke_all_auth_tokens(self, uid: str, api_key: str) -> None:
+        """R8: revoke every token of the user."""
+        ...
+
+
+class IssuedTokens(Protocol):
+    """The SHA-256 fingerprints of the auth tokens each app issued (never the tokens),
+    at most a bounded number per app: the oldest are forgotten first."""
+
+    async def add(self, app: str, uid: str, fingerprint: str) -> None:
+        """Remember that `app` issued the token with this fingerprint for `uid`."""
+        ...
+
+    async def holds(self, app: str, uid: str, fingerprint: str) -> bool:
+        """Whether `app` issued that token for `uid` (and it was not forgotten since)."""
+        ...
+
+    async def discard(self, app: str, uid: str, fingerprint: str) -> None:
+        """Forget one token; a missing one is not an error."""
+        ...
+
+    async def discard_user(self, app: str, uid: str) -> None:
+        """Forget every token `app` issued for `uid`."""
         ...
 
 

@@ -12,6 +12,8 @@ Concurrency rules, per app:
   app's cross-process lock (`AppLocks`), so the rules above hold across them.
 
 Every change is published to the app's watchers (`SessionEvents`) once it is stored.
+Every call first passes the app's policy (`PolicyHolder.require`); Login and
+LoginWithToken then check the UID against the app's `login_uids`.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ import structlog
 from sidecar.domain.errors import SidecarError, fail
 from sidecar.domain.events import Change, SessionEvent
 from sidecar.domain.model import AppIdentity, CallsUser, Session
+from sidecar.domain.policy import AppPolicy, Operation
 from sidecar.domain.secret import Secret
+from sidecar.service.policy import PolicyHolder
 from sidecar.service.ports import (
     LOGIN_PREFIX,
     AppLocks,
@@ -79,7 +83,9 @@ class SessionService:
         relay: EventRelay | None = None,
         max_sessions: int | None = None,
         on_change: Callable[[Change], None] | None = None,
+        policy: PolicyHolder | None = None,
     ) -> None:
+        self.policy = policy or PolicyHolder()
         self._store = store
         self._admission = admission
         self._gateway = gateway
@@ -95,25 +101,33 @@ class SessionService:
 
     async def login(self, app: AppIdentity, uid: str, api_key: str) -> CallsUser:
         """Log `uid` in for `app`, with the request's key or else the held one."""
+        policy = self.policy.require(app.name, Operation.LOGIN)
         key = ("uid", uid, _digest(api_key))
         joined = self._join_identical(app, key)
         if joined is not None:
             return await joined
         effective_key = api_key or (self._held_api_key.reveal() if self._held_api_key else "")
         check_login(uid, effective_key)
+        if not policy.may_log_in(uid):
+            raise fail("ERROR_UID_NOT_ALLOWED")
         return await self._fly(app, key, self._login_flow(app.name, uid, effective_key))
 
     async def login_with_token(self, app: AppIdentity, auth_token: str) -> CallsUser:
-        """Log in for `app` with an auth token created elsewhere."""
+        """Log in for `app` with an auth token created elsewhere.
+
+        The token's user is known only once CometChat answers M1: a user outside the
+        app's `login_uids` is logged out again at once and refused."""
+        policy = self.policy.require(app.name, Operation.LOGIN_WITH_TOKEN)
         key = ("token", _digest(auth_token))
         joined = self._join_identical(app, key)
         if joined is not None:
             return await joined
         check_auth_token(auth_token)
-        return await self._fly(app, key, self._token_flow(app.name, auth_token))
+        return await self._fly(app, key, self._token_flow(app.name, auth_token, policy))
 
     async def get_logged_in_user(self, app: AppIdentity) -> CallsUser | None:
         """The app's user from local state only; None when nobody is logged in."""
+        self.policy.require(app.name, Operation.GET_LOGGED_IN_USER)
         session = await self._store.get(app.name)
         return session.user if session is not None else None
 
@@ -122,6 +136,7 @@ class SessionService:
 
         Returns the user who was logged out.
         """
+        self.policy.require(app.name, Operation.LOGOUT)
         async with self._exclusive(app.name, "logout"):
             session = await self._store.get(app.name)
             if session is None:
@@ -137,6 +152,7 @@ class SessionService:
 
     def watch(self, app: AppIdentity) -> Watch:
         """The app's changes from now on; read the current state after subscribing."""
+        self.policy.require(app.name, Operation.WATCH_SESSION)
         return self.events.subscribe(app.name)
 
     async def check_revocation(self, app: str) -> bool:
@@ -155,16 +171,35 @@ class SessionService:
         except SidecarError as error:
             if error.reason not in REVOKED_REASONS:
                 raise
-            return await self._drop_revoked(app, session.auth_token)
+            return await self.drop_revoked(app, session.auth_token)
         return False
 
-    async def _drop_revoked(self, app: str, auth_token: str) -> bool:
+    async def session_of(self, app: str) -> Session | None:
+        """The app's session as stored (its auth token included), for the services that
+        act with it; None when nobody is logged in."""
+        return await self._store.get(app)
+
+    async def drop_revoked(self, app: str, auth_token: str) -> bool:
+        """Drop the app's session if it still holds `auth_token`, which CometChat no
+        longer knows; its watchers see REVOKED. Returns whether a session was dropped."""
         async with self._exclusive(app, "revoke"):
             current = await self._store.get(app)
             # Only the session that was checked: a new login meanwhile is not revoked.
             if current is None or not hmac.compare_digest(
                 current.auth_token.encode(), auth_token.encode()
             ):
+                return False
+            await self._store.delete(app)
+            _log.info("session_revoked", app=app, uid=current.user.uid)
+            await self._publish(SessionEvent(app, Change.REVOKED, None))
+            return True
+
+    async def drop_user(self, app: str, uid: str) -> bool:
+        """Drop the app's session if it is `uid`'s (every token of the user was revoked);
+        its watchers see REVOKED. Returns whether a session was dropped."""
+        async with self._exclusive(app, "revoke"):
+            current = await self._store.get(app)
+            if current is None or current.user.uid.lower() != uid.lower():
                 return False
             await self._store.delete(app)
             _log.info("session_revoked", app=app, uid=current.user.uid)
@@ -255,7 +290,7 @@ class SessionService:
             await self._check_room(app, current)
             return await self._switch(app, current, self._gateway.create_auth_token(uid, api_key))
 
-    async def _token_flow(self, app: str, auth_token: str) -> CallsUser:
+    async def _token_flow(self, app: str, auth_token: str, policy: AppPolicy) -> CallsUser:
         async with self._exclusive(app, LOGIN_PREFIX + _digest(f"token\0{auth_token}")):
             current = await self._store.get(app)
             if current is not None and hmac.compare_digest(
@@ -264,10 +299,14 @@ class SessionService:
                 return current.user
             self._admit(app)
             await self._check_room(app, current)
-            return await self._switch(app, current, _ready(auth_token))
+            return await self._switch(app, current, _ready(auth_token), policy)
 
     async def _switch(
-        self, app: str, current: Session | None, new_token: Coroutine[Any, Any, str]
+        self,
+        app: str,
+        current: Session | None,
+        new_token: Coroutine[Any, Any, str],
+        policy: AppPolicy | None = None,
     ) -> CallsUser:
         """Log the current user out upstream (as the SDK does), then log the new one in.
 
@@ -281,6 +320,9 @@ class SessionService:
             auth_token = await new_token
             device_id = secrets.token_hex(16)
             user = await self._gateway.open_session(auth_token, device_id)
+            if policy is not None and not policy.may_log_in(user.uid):
+                await self._close_upstream(Session(app, user, auth_token, device_id, 0.0))
+                raise fail("ERROR_UID_NOT_ALLOWED")
             await self._store.put(Session(app, user, auth_token, device_id, self._clock()))
         except BaseException:
             new_token.close()  # not awaited when the upstream logout was cancelled

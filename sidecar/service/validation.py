@@ -41,12 +41,25 @@ def check_login(uid: str, api_key: str) -> None:
         raise fail("ERROR_UID_WITH_SPACE")
     if not api_key:
         raise fail("ERROR_API_KEY_NOT_FOUND")
+    _check_uid_rules(uid)
+    if len(api_key) > API_KEY_MAX_LENGTH or not _HEADER_SAFE.fullmatch(api_key):
+        raise fail("ERROR_INVALID_API_KEY")
+
+
+def check_uid(uid: str) -> None:
+    """Validate a UID alone (the token RPCs): Login's UID checks in the same order."""
+    if not uid.strip():
+        raise fail("ERROR_INVALID_UID")
+    if _has_space(uid):
+        raise fail("ERROR_UID_WITH_SPACE")
+    _check_uid_rules(uid)
+
+
+def _check_uid_rules(uid: str) -> None:
     if len(uid) > UID_MAX_LENGTH:
         raise fail("ERROR_UID_TOO_LONG")
     if not _UID_CHARACTERS.fullmatch(uid):
         raise fail("ERROR_UID_INVALID_CHARACTERS")
-    if len(api_key) > API_KEY_MAX_LENGTH or not _HEADER_SAFE.fullmatch(api_key):
-        raise fail("ERROR_INVALID_API_KEY")
 
 
 def check_auth_token(auth_token: str) -> None:

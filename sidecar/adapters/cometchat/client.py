@@ -1,7 +1,7 @@
-"""The CometChat adapter: the calls the login flows and the revocation check make, over httpx.
+"""The CometChat adapter: every call the sidecar makes to CometChat, over httpx.
 
-Endpoint ids (R3, R5, M1, M2) are those of the wire contract. Every failure becomes a
-`SidecarError` whose reason is CometChat's own code, or one of the sidecar's
+Endpoint ids (R2, R3, R5, R7, R8, M1, M2, C1) are those of the wire contract. Every
+failure becomes a `SidecarError` whose reason is CometChat's own code, or one of the sidecar's
 `UPSTREAM_*` reasons when CometChat could not be reached or answered outside its
 envelope. Nothing CometChat says in free text is passed on: its messages may echo
 what was sent, and what was sent includes secrets.
@@ -10,8 +10,12 @@ Each call is bounded by the total timeout and by the caller's deadline (`sidecar
 whichever comes first; each try by the connect and read timeouts within that. Tries are
 retried (capped exponential backoff, full jitter, bounded attempts) on connection errors,
 timeouts, HTTP 502/503/504 and 429 (after CometChat's own delay), never on another 4xx.
-All three calls are safe to repeat: R3 is sent without `force`, so a repeat answers an
-existing token; M1 with the same device id opens the same device session; M2 ends it.
+The login flow's calls are safe to repeat: R3 is sent without `force` there, so a repeat
+answers an existing token; M1 with the same device id opens the same device session; M2
+ends it. R2 (a repeat answers ERR_UID_ALREADY_EXISTS, taken as success), R5, R7, R8 (a
+repeat answers "not found", taken as success) and C1 (a new call token nobody holds yet)
+are too. R3 with `force` is not: a repeat after a lost answer would mint a second token,
+so it is repeated only on 429, when CometChat said it did nothing.
 A circuit breaker fails calls fast while CometChat keeps failing.
 """
 
@@ -33,7 +37,7 @@ from sidecar.adapters.cometchat.resilience import BreakerOpen, CircuitBreaker, R
 from sidecar.adapters.cometchat.transport import is_timeout
 from sidecar.adapters.tracing import TrySpan, UpstreamTracer
 from sidecar.domain.errors import SidecarError, fail, upstream_failure
-from sidecar.domain.model import CallsUser, UserStatus
+from sidecar.domain.model import CallsUser, IssuedToken, UserStatus
 
 _CODE_SHAPE: Final = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _PLATFORM: Final = "cometchat-auth-sidecar"
@@ -70,10 +74,11 @@ _DEADLINE_MARGIN_MAX: Final = 0.25
 
 @dataclass(frozen=True, slots=True)
 class Hosts:
-    """Base URLs of CometChat's two APIs (or of an emulator standing in for them)."""
+    """Base URLs of CometChat's REST, client and call APIs (or of an emulator's)."""
 
     api: str
     client: str
+    call: str
 
     @classmethod
     def for_app(cls, app_id: str, region: str) -> Hosts:
@@ -81,6 +86,7 @@ class Hosts:
         return cls(
             api=f"https://{app_id}.api-{region}.cometchat.io",
             client=f"https://{app_id}.apiclient-{region}.cometchat.io",
+            call=f"https://{app_id}.call-{region}.cometchat.io",
         )
 
 
@@ -107,8 +113,13 @@ class CometChatClient:
         self._observer = observer
         self._api = hosts.api.rstrip("/") + "/v3.0"
         self._client = hosts.client.rstrip("/") + "/v3.0"
+        self._calls = hosts.call.rstrip("/") + "/v3.0"
         self._tracer = tracer
-        self._servers = {"api": _server_of(hosts.api), "client": _server_of(hosts.client)}
+        self._servers = {
+            "api": _server_of(hosts.api),
+            "client": _server_of(hosts.client),
+            "call": _server_of(hosts.call),
+        }
 
     def _common_headers(self) -> dict[str, str]:
         return {
@@ -149,6 +160,52 @@ class CometChatClient:
         url = f"{self._api}/users/{quote(uid, safe='')}/auth_tokens/{quote(auth_token, safe='')}"
         await self._call("R5", "GET", url, headers, None, "api")
 
+    async def create_call_token(self, auth_token: str, session_id: str) -> str:
+        # The Calls SDK's request exactly: these headers, and the session id alone.
+        headers = {
+            "authToken": auth_token,
+            "appId": self._app_id,
+            "Accept": "application/json",
+        }
+        url = f"{self._calls}/call_tokens"
+        data = await self._call("C1", "POST", url, headers, {"sessionId": session_id}, "call")
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise fail("UPSTREAM_BAD_RESPONSE", endpoint="C1")
+        return token
+
+    async def issue_auth_token(self, uid: str, api_key: str) -> IssuedToken:
+        headers = self._common_headers() | {"apikey": api_key}
+        url = f"{self._api}/users/{quote(uid, safe='')}/auth_tokens"
+        body = {"force": True, "platform": _PLATFORM}
+        data = await self._call("R3", "POST", url, headers, body, "api", repeatable=False)
+        token, owner, created_at = data.get("authToken"), data.get("uid"), data.get("createdAt")
+        if (
+            not isinstance(token, str)
+            or not token
+            or not isinstance(owner, str)
+            or not owner
+            or isinstance(created_at, bool)
+            or not isinstance(created_at, int)
+        ):
+            raise fail("UPSTREAM_BAD_RESPONSE", endpoint="R3")
+        return IssuedToken(owner, token, created_at)
+
+    async def create_user(self, uid: str, name: str, api_key: str) -> None:
+        headers = self._common_headers() | {"apikey": api_key}
+        body = {"uid": uid, "name": name}
+        await self._call("R2", "POST", f"{self._api}/users", headers, body, "api")
+
+    async def revoke_auth_token(self, uid: str, auth_token: str, api_key: str) -> None:
+        headers = self._common_headers() | {"apikey": api_key}
+        url = f"{self._api}/users/{quote(uid, safe='')}/auth_tokens/{quote(auth_token, safe='')}"
+        await self._call("R7", "DELETE", url, headers, None, "api")
+
+    async def revoke_all_auth_tokens(self, uid: str, api_key: str) -> None:
+        headers = self._common_headers() | {"apikey": api_key}
+        url = f"{self._api}/users/{quote(uid, safe='')}/auth_tokens"
+        await self._call("R8", "DELETE", url, headers, None, "api")
+
     async def _call(
         self,
         endpoint: str,
@@ -157,6 +214,8 @@ class CometChatClient:
         headers: dict[str, str],
         body: dict[str, Any] | None,
         host: str,
+        *,
+        repeatable: bool = True,
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         ends_at = loop.time() + self._budget(endpoint)
@@ -176,7 +235,7 @@ class CometChatClient:
                 )
             try:
                 wait = await self._attempt(
-                    endpoint, method, url, headers, body, ends_at, attempt, span
+                    endpoint, method, url, headers, body, ends_at, attempt, span, repeatable
                 )
             finally:
                 if span is not None:
@@ -195,6 +254,7 @@ class CometChatClient:
         ends_at: float,
         attempt: int,
         span: TrySpan | None,
+        repeatable: bool,
     ) -> dict[str, Any] | float:
         """Try `attempt`: its data, or how long to wait before the next; raises when no
         retry may help."""
@@ -223,7 +283,7 @@ class CometChatClient:
         error = outcome
         if span is not None:
             span.failed(error.reason, error.retry_after)
-        wait = self._retry_wait(error, attempt)
+        wait = self._retry_wait(error, attempt, repeatable)
         if wait is None or wait >= ends_at - loop.time():
             raise error
         cause = _cause(error)
@@ -295,13 +355,16 @@ class CometChatClient:
             if span is not None:
                 span.answered(status)
 
-    def _retry_wait(self, error: SidecarError, attempt: int) -> float | None:
-        """How long to wait before trying again, or None when no retry may help."""
+    def _retry_wait(self, error: SidecarError, attempt: int, repeatable: bool) -> float | None:
+        """How long to wait before trying again, or None when no retry may help. A call
+        that is not `repeatable` is repeated only after a 429 (nothing was done)."""
         if attempt >= self._retry.max_attempts:
+            return None
+        http_status = int(error.metadata.get("http_status", "0"))
+        if not repeatable and http_status != 429:
             return None
         if error.reason in ("UPSTREAM_UNAVAILABLE", "UPSTREAM_TIMEOUT"):
             return self._retry.backoff(attempt)
-        http_status = int(error.metadata.get("http_status", "0"))
         if http_status == 429:
             # Never sooner than CometChat asked. A longer wait than the backoff cap is the
             # app's to decide: it gets RESOURCE_EXHAUSTED with the delay in RetryInfo now.
@@ -316,10 +379,14 @@ class CometChatClient:
 
 # Each endpoint's path with its variables named, never filled in: a span may carry these.
 _URL_TEMPLATES: Final = {
+    "R2": "/v3.0/users",
     "R3": "/v3.0/users/{uid}/auth_tokens",
     "R5": "/v3.0/users/{uid}/auth_tokens/{authToken}",
+    "R7": "/v3.0/users/{uid}/auth_tokens/{authToken}",
+    "R8": "/v3.0/users/{uid}/auth_tokens",
     "M1": "/v3.0/me",
     "M2": "/v3.0/me",
+    "C1": "/v3.0/call_tokens",
 }
 
 

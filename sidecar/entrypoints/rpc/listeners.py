@@ -20,7 +20,7 @@ from sidecar.entrypoints.addresses import bound_address
 from sidecar.entrypoints.rpc.access_log import RpcObserver
 from sidecar.entrypoints.rpc.calls import CallRunner, InFlightLimits
 from sidecar.entrypoints.rpc.identity import Authenticator, FixedApp
-from sidecar.entrypoints.rpc.server import GrpcServer
+from sidecar.entrypoints.rpc.server import GrpcServer, Services
 from sidecar.entrypoints.rpc.sockets import (
     AppSocket,
     prepare,
@@ -30,7 +30,6 @@ from sidecar.entrypoints.rpc.sockets import (
     secure,
 )
 from sidecar.entrypoints.rpc.tls import TlsFiles, server_credentials
-from sidecar.service.sessions import SessionService
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class Listeners:
 @contextlib.asynccontextmanager
 async def serving(
     config: ListenerConfig,
-    service: SessionService,
+    services: Services,
     health_servicer: health.aio.HealthServicer,
     observer: RpcObserver | None = None,
     *,
@@ -91,7 +90,7 @@ async def serving(
 
     def server_for(authenticator: Authenticator) -> GrpcServer:
         return GrpcServer(
-            service,
+            services,
             CallRunner(authenticator, observer, limits, tracer),
             max_message_bytes=config.max_message_bytes,
             max_metadata_bytes=config.max_metadata_bytes,

@@ -1,21 +1,31 @@
-"""The gRPC server: AuthService for one listener's callers, plus health and reflection."""
+"""The gRPC server: AuthService, CallsService and AuthTokenService for one listener's
+callers, plus health and reflection."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Final
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from sidecar.domain.errors import ConfigError
-from sidecar.entrypoints.rpc import servicer
+from sidecar.entrypoints.rpc import servicer, token_servicers
 from sidecar.entrypoints.rpc.calls import CallRunner
 from sidecar.entrypoints.rpc.handlers import add_service
 from sidecar.entrypoints.rpc.reflection import enable_reflection
+from sidecar.service.calls import CallTokenService
 from sidecar.service.sessions import SessionService
+from sidecar.service.tokens import AuthTokenService
 
 AUTH_SERVICE: Final = servicer.AUTH_SERVICE.full_name
+# Every service the listeners serve, each reported SERVING by name while they do.
+SERVED: Final = (
+    AUTH_SERVICE,
+    token_servicers.CALLS_SERVICE.full_name,
+    token_servicers.TOKENS_SERVICE.full_name,
+)
 # Named health service for CometChat's reachability; never part of "" or AUTH_SERVICE.
 UPSTREAM_HEALTH_SERVICE: Final = "cometchat_sidecar.upstream.CometChat"
 # Every request this API takes is a few hundred bytes; 64 KiB leaves room and
@@ -71,12 +81,21 @@ class UpstreamHealth:
         task.add_done_callback(self._updates.discard)
 
 
+@dataclass(frozen=True)
+class Services:
+    """The services every listener serves, each over the one session service."""
+
+    sessions: SessionService
+    call_tokens: CallTokenService
+    auth_tokens: AuthTokenService
+
+
 class GrpcServer:
     """A started `grpc.aio` server and its health servicer."""
 
     def __init__(
         self,
-        service: SessionService,
+        services: Services,
         calls: CallRunner,
         *,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
@@ -94,12 +113,22 @@ class GrpcServer:
         add_service(
             self._server,
             servicer.AUTH_SERVICE,
-            servicer.AuthServicer(service, calls),
+            servicer.AuthServicer(services.sessions, calls),
             raw_responses=servicer.RAW_RESPONSES,
+        )
+        add_service(
+            self._server,
+            token_servicers.CALLS_SERVICE,
+            token_servicers.CallsServicer(services.call_tokens, calls),
+        )
+        add_service(
+            self._server,
+            token_servicers.TOKENS_SERVICE,
+            token_servicers.AuthTokenServicer(services.auth_tokens, calls),
         )
         self.health = health_servicer or health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
-        enable_reflection(self._server, (AUTH_SERVICE, health.SERVICE_NAME))
+        enable_reflection(self._server, (*SERVED, health.SERVICE_NAME))
         self.port = 0
 
     def bind(self, listen: str, credentials: grpc.ServerCredentials | None = None) -> int:
@@ -110,7 +139,7 @@ class GrpcServer:
     async def start(self) -> None:
         """Start serving what was bound, and report SERVING."""
         await self._server.start()
-        for name in ("", AUTH_SERVICE):
+        for name in ("", *SERVED):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         # Unknown until the first upstream answer.
         await self.health.set(UPSTREAM_HEALTH_SERVICE, health_pb2.HealthCheckResponse.UNKNOWN)

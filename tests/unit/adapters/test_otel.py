@@ -63,7 +63,7 @@ async def test_a_refused_try_shows_the_open_breaker(
         client = CometChatClient(
             http,
             app_id=emulator.config.app_id,
-            hosts=Hosts(api=emulator.api_url, client=emulator.client_url),
+            hosts=Hosts(api=emulator.api_url, client=emulator.client_url, call=emulator.call_url),
             retry=RetryPolicy(max_attempts=1),
             breaker=breaker,
             tracer=tracing.upstream,
@@ -99,7 +99,7 @@ async def test_no_uid_token_or_key_in_any_span(
         client = CometChatClient(
             http,
             app_id=emulator.config.app_id,
-            hosts=Hosts(api=emulator.api_url, client=emulator.client_url),
+            hosts=Hosts(api=emulator.api_url, client=emulator.client_url, call=emulator.call_url),
             tracer=tracing.upstream,
         )
         token = await client.create_auth_token(uid, key)
