@@ -104,7 +104,7 @@ async def test_close_connection_fault(emulator: Emulator, api: httpx.AsyncClient
 @pytest.mark.parametrize(
     ("route", "code", "times"),
     [
-        ("R2", "ERR_TOO_MANY_REQUESTS", 1),
+        ("R4", "ERR_TOO_MANY_REQUESTS", 1),
         ("r1", "ERR_TOO_MANY_REQUESTS", 1),
         ("other", "ERR_TOO_MANY_REQUESTS", 1),
         ("R1", "ERR_MADE_UP", 1),
@@ -180,12 +180,14 @@ async def test_admin_stats_and_reset_are_not_counted(
         assert stats == {
             "total": 2,
             "R1": 1,
+            "R2": 0,
             "R3": 0,
             "R5": 0,
             "R7": 0,
             "R8": 0,
             "M1": 0,
             "M2": 0,
+            "C1": 0,
             "other": 1,
         }
         assert data(await keyless.post("/_emulator/stats/reset")) == {"success": True}

@@ -80,6 +80,7 @@ async def test_describe_is_one_json_line() -> None:
         assert json.loads(line) == {
             "api_url": emulator.api_url,
             "client_url": emulator.client_url,
+            "call_url": emulator.call_url,
             "app_id": "emulator-app",
             "full_access_key": "emulator-full-access-key-0123456789abcdef",
             "auth_only_key": "emulator-auth-only-key-0123456789abcdef",
