@@ -69,6 +69,14 @@ def granting_policy(apps: Sequence[str]) -> str:
     )
 
 
+def write_policy(workdir: Path, text: str) -> Path:
+    """`workdir/policy.toml` holding `text`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "policy.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def new_state_key() -> str:
     """A fresh state key, as `openssl rand -base64 32` prints one."""
     return base64.b64encode(os.urandom(32)).decode()
@@ -106,14 +114,14 @@ async def live_stack(
     **overrides: Any,
 ) -> AsyncIterator[Stack]:
     """Emulator + sidecar. `held_key`: "full", "auth-only" or None (the sidecar holds none).
-    `policy`: the policy file's text; "grant-all" grants every app everything
-    (`granting_policy`), None runs without a policy file (deny by default)."""
+    `policy`: the policy file's text; "grant-all" grants every app (credential and socket
+    apps) everything (`granting_policy`), None runs without a policy file (deny by default)."""
     async with Emulator() as emulator:
         credentials = write_credentials(workdir / "apps", apps) if apps else {}
         if policy is not None and "policy_file" not in overrides:
-            text = granting_policy(apps) if policy == "grant-all" else policy
-            overrides["policy_file"] = workdir / "policy.toml"
-            overrides["policy_file"].write_text(text, encoding="utf-8")
+            granted = [*apps, *overrides.get("socket_apps", ())]
+            text = granting_policy(granted) if policy == "grant-all" else policy
+            overrides["policy_file"] = write_policy(workdir, text)
         settings = sidecar_settings(
             emulator, workdir / "apps" if apps else None, held_key=held_key, **overrides
         )

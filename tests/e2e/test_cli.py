@@ -185,6 +185,34 @@ def test_a_bad_configuration_exits_2_with_a_clear_message() -> None:
     assert "no CometChat app id" in record["error"]
 
 
+@pytest.mark.parametrize(
+    ("policy", "named"),
+    [
+        ("[apps.billing-typo]\nissue_tokens = true\n", "apps.billing-typo: unknown app"),
+        ("[apps.billing]\nissue_token = true\n", "apps.billing: unknown keys: issue_token"),
+        ('[apps.billing]\nlogin_uids = ["(cust"]\n', "is not a valid regular expression"),
+    ],
+)
+def test_a_bad_policy_file_stops_the_start_naming_it(
+    tmp_path: Path, policy: str, named: str
+) -> None:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "billing").write_text(hash_credential("billing-credential"))
+    (tmp_path / "policy.toml").write_text(policy)
+    process = start_cli(
+        "serve", "--dev", "--http-listen", "127.0.0.1:0",
+        "--app-credentials-dir", str(tmp_path / "apps"),
+        "--policy-file", str(tmp_path / "policy.toml"),
+    )  # fmt: skip
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 2
+    record = json.loads(stderr.splitlines()[-1])
+    assert record["event"] == "bad_config"
+    assert named in record["error"]
+    assert "policy.toml" in record["error"]
+
+
 def test_open_mode_off_loopback_is_refused_at_start() -> None:
     process = start_cli("serve", "--dev", "--listen", "0.0.0.0:0", "--http-listen", "127.0.0.1:0")
     _, stderr = process.communicate(timeout=30)

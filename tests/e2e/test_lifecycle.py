@@ -17,6 +17,7 @@ import grpc
 import httpx
 import pytest
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
+from cometchat_sidecar.calls.v1 import calls_pb2, calls_pb2_grpc
 
 from sidecar.adapters.credentials import hash_credential
 from tests.grpc_helpers import failure_of
@@ -88,6 +89,7 @@ def _serve(
         "--app-id", emulator["app_id"],
         "--api-host", emulator["api_url"],
         "--client-host", emulator["client_url"],
+        "--call-host", emulator["call_url"],
         "--app-credentials-dir", str(workdir / "apps"),
         *extra,
         env={"COMETCHAT_API_KEY": emulator["full_access_key"]},
@@ -177,7 +179,7 @@ def test_sighup_reloads_the_log_level(emulator: dict[str, str], tmp_path: Path) 
     finally:
         _stop(process)
 
-    assert reloaded["applied"] == ["app_credentials", "log_level"]
+    assert reloaded["applied"] == ["app_credentials", "policy", "log_level"]
     assert (rpc["method"], rpc["level"]) == ("GetLoggedInUser", "debug")
     # Only the call made after the reload was logged.
     assert sum(1 for r in lines.records if r["event"] == "rpc") == 1
@@ -221,6 +223,60 @@ def test_sighup_rereads_the_app_credentials(emulator: dict[str, str], tmp_path: 
     assert "'app-a' does not hold a hash" in refused["error"]
     assert (kept, clear) == ("OK", "ERROR_UNKNOWN_APP_CREDENTIAL")
     assert all(in_clear not in json.dumps(record) for record in lines.records)
+
+
+async def _call_token(address: str, credential: str) -> str:
+    """GenerateCallToken with nobody logged in: which check answered."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = calls_pb2_grpc.CallsServiceStub(channel)
+        try:
+            await stub.GenerateCallToken(
+                calls_pb2.GenerateCallTokenRequest(session_id="room-1"),
+                metadata=(("authorization", f"Bearer {credential}"),),
+                timeout=15,
+            )
+        except grpc.aio.AioRpcError as error:
+            return failure_of(error).reason
+        return "OK"
+
+
+def test_sighup_rereads_the_policy_file(emulator: dict[str, str], tmp_path: Path) -> None:
+    credentials = write_credentials(tmp_path / "apps", ("app-a",))
+    policy = tmp_path / "policy.toml"
+    policy.write_text("", encoding="utf-8")
+    # No poll within the test: only SIGHUP can make the new policy known.
+    process, lines = _serve(
+        emulator,
+        tmp_path,
+        "--policy-file", str(policy),
+        "--credential-poll-seconds", "3600",
+    )  # fmt: skip
+    try:
+        address = str(lines.wait_for(lambda r: r["event"] == "serving")["address"])
+        before = asyncio.run(_call_token(address, credentials["app-a"]))
+
+        policy.write_text('[apps.app-a]\ncall_session_prefix = ""\n', encoding="utf-8")
+        process.send_signal(signal.SIGHUP)
+        reloaded = lines.wait_for(lambda r: r["event"] == "reloaded")
+        granted = asyncio.run(_call_token(address, credentials["app-a"]))
+
+        policy.write_text('[apps.app-a]\ncall_session_prefix = ""\nrevoke_al = true\n')
+        process.send_signal(signal.SIGHUP)
+        refused = lines.wait_for(lambda r: r["event"] == "policy_reload_failed")
+        failed = lines.wait_for(lambda r: r["event"] == "reload_failed")
+        kept = asyncio.run(_call_token(address, credentials["app-a"]))
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        _stop(process)
+
+    assert before == "ERROR_OPERATION_NOT_ALLOWED"
+    assert "policy" in reloaded["applied"]
+    # Granted now: the next check (nobody is logged in) answers.
+    assert granted == "ERROR_AUTH_TOKEN_MISSING"
+    assert "unknown keys: revoke_al" in refused["error"]
+    assert failed["stage"] == "policy"
+    assert kept == "ERROR_AUTH_TOKEN_MISSING"
 
 
 def _free_port() -> int:

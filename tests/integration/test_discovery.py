@@ -14,6 +14,8 @@ from tests.stack import Stack
 
 SERVICES = {
     "cometchat_sidecar.auth.v1.AuthService",
+    "cometchat_sidecar.calls.v1.CallsService",
+    "cometchat_sidecar.tokens.v1.AuthTokenService",
     "grpc.health.v1.Health",
     "grpc.reflection.v1.ServerReflection",
     "grpc.reflection.v1alpha.ServerReflection",
@@ -24,7 +26,12 @@ V1_METHOD = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
 
 async def test_health_reports_serving(channel: grpc.aio.Channel) -> None:
     health = health_pb2_grpc.HealthStub(channel)
-    for service in ("", "cometchat_sidecar.auth.v1.AuthService"):
+    for service in (
+        "",
+        "cometchat_sidecar.auth.v1.AuthService",
+        "cometchat_sidecar.calls.v1.CallsService",
+        "cometchat_sidecar.tokens.v1.AuthTokenService",
+    ):
         response = await health.Check(health_pb2.HealthCheckRequest(service=service))
         assert response.status == health_pb2.HealthCheckResponse.SERVING
 
