@@ -51,7 +51,12 @@ from sidecar.entrypoints.rpc.listeners import (
     TcpListener,
     serving,
 )
-from sidecar.entrypoints.rpc.server import AUTH_SERVICE, GrpcServer, Services, UpstreamHealth
+from sidecar.entrypoints.rpc.server import (
+    METHOD_SERVICES,
+    GrpcServer,
+    Services,
+    UpstreamHealth,
+)
 from sidecar.entrypoints.rpc.sockets import AppSocket
 from sidecar.entrypoints.rpc.tls import TlsFiles
 from sidecar.service.calls import CallTokenService
@@ -274,7 +279,7 @@ def _start_tracing(
         forward_traceparent=settings.forward_traceparent,
         sampler=environ.get("OTEL_TRACES_SAMPLER", "parentbased_always_on"),
     )
-    return _Tracers(tracing.rpc(AUTH_SERVICE), tracing.upstream)
+    return _Tracers(tracing.rpc(METHOD_SERVICES), tracing.upstream)
 
 
 async def _upstream(stack: contextlib.AsyncExitStack, settings: Settings) -> _Upstream:

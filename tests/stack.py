@@ -119,7 +119,7 @@ async def live_stack(
     async with Emulator() as emulator:
         credentials = write_credentials(workdir / "apps", apps) if apps else {}
         if policy is not None and "policy_file" not in overrides:
-            granted = [*apps, *overrides.get("socket_apps", ())]
+            granted = list(dict.fromkeys([*apps, *overrides.get("socket_apps", ())]))
             text = granting_policy(granted) if policy == "grant-all" else policy
             overrides["policy_file"] = write_policy(workdir, text)
         settings = sidecar_settings(

@@ -8,7 +8,7 @@ the global one, so nothing else in the process exports through it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 import grpc
@@ -65,19 +65,20 @@ class _RpcSpan:
 
 
 class _RpcTracer:
-    def __init__(self, tracer: trace.Tracer, service: str) -> None:
+    def __init__(self, tracer: trace.Tracer, services: Mapping[str, str]) -> None:
         self._tracer = tracer
-        self._service = service
+        self._services = services
 
     def start_rpc(self, method: str, metadata: Iterable[tuple[str, str | bytes]]) -> RpcSpan:
         parent = _PROPAGATOR.extract(_carrier(metadata))
+        service = self._services[method]
         span = self._tracer.start_span(
-            f"{self._service}/{method}",
+            f"{service}/{method}",
             context=parent,
             kind=SpanKind.SERVER,
             attributes={
                 "rpc.system": "grpc",
-                "rpc.service": self._service,
+                "rpc.service": service,
                 "rpc.method": method,
             },
         )
@@ -167,9 +168,10 @@ class Tracing:
         self._tracer = self._provider.get_tracer(SERVICE, __version__)
         self.upstream: UpstreamTracer = _UpstreamTracer(self._tracer, forward_traceparent)
 
-    def rpc(self, service: str) -> RpcTracer:
-        """Server spans named `<service>/<method>`."""
-        return _RpcTracer(self._tracer, service)
+    def rpc(self, services: Mapping[str, str]) -> RpcTracer:
+        """Server spans named `<service>/<method>`; `services` maps each method to its
+        service (the served services' method names are distinct)."""
+        return _RpcTracer(self._tracer, services)
 
     def shutdown(self) -> None:
         """Export what is still buffered, then stop (blocks: call it off the event loop)."""

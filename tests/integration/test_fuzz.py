@@ -1,4 +1,5 @@
-"""Property-based fuzzing of every RPC over real sockets (TCP and an app's Unix socket).
+"""Property-based fuzzing of every RPC of the three services over real sockets (TCP and an
+app's Unix socket).
 
 Hostile strings, bytes that are no protobuf message, unicode, huge and empty values
 and random metadata: every call must end (no hang), with OK or a documented answer,
@@ -18,6 +19,8 @@ from typing import Any
 import grpc
 import pytest
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
+from cometchat_sidecar.calls.v1 import calls_pb2
+from cometchat_sidecar.tokens.v1 import tokens_pb2
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, event, given, settings
@@ -27,17 +30,34 @@ from sidecar.domain.errors import REASONS
 from tests.grpc_helpers import DETAILS_KEY, failure_of
 from tests.stack import Stack, live_stack
 
-SERVICE = "/cometchat_sidecar.auth.v1.AuthService/"
-REQUESTS: dict[str, type[Message]] = {
-    "Login": auth_pb2.LoginRequest,
-    "LoginWithToken": auth_pb2.LoginWithTokenRequest,
-    "GetLoggedInUser": auth_pb2.GetLoggedInUserRequest,
-    "Logout": auth_pb2.LogoutRequest,
+AUTH = "/cometchat_sidecar.auth.v1.AuthService/"
+CALLS = "/cometchat_sidecar.calls.v1.CallsService/"
+TOKENS = "/cometchat_sidecar.tokens.v1.AuthTokenService/"
+# Each unary method: its service's path and its request message.
+REQUESTS: dict[str, tuple[str, type[Message]]] = {
+    "Login": (AUTH, auth_pb2.LoginRequest),
+    "LoginWithToken": (AUTH, auth_pb2.LoginWithTokenRequest),
+    "GetLoggedInUser": (AUTH, auth_pb2.GetLoggedInUserRequest),
+    "Logout": (AUTH, auth_pb2.LogoutRequest),
+    "GenerateCallToken": (CALLS, calls_pb2.GenerateCallTokenRequest),
+    "IssueAuthToken": (TOKENS, tokens_pb2.IssueAuthTokenRequest),
+    "RevokeAuthToken": (TOKENS, tokens_pb2.RevokeAuthTokenRequest),
+    "RevokeAllAuthTokens": (TOKENS, tokens_pb2.RevokeAllAuthTokensRequest),
 }
 # What gRPC's transport answers, before the sidecar sees the call, for a request or
 # metadata over the configured sizes (documented in the README).
 TRANSPORT_REFUSALS = ("Received message larger than max", "metadata size exceeds")
 OTHER_APPS_USER = "cometchat-uid-5"
+# App A may do everything, for every user but the other app's (whose tokens it could revoke).
+POLICY = f"""
+[apps.app-a]
+call_session_prefix = ""
+call_tokens_per_second = 1000
+call_token_burst = 1000
+issue_tokens = true
+issue_uids = ["^(?!{OTHER_APPS_USER}$)"]
+revoke_all = true
+"""
 
 
 class BackgroundStack:
@@ -59,6 +79,7 @@ class BackgroundStack:
                 self._workdir,
                 socket_dir=self._socket_dir,
                 socket_apps=("app-a", "app-b"),
+                policy=POLICY,
             ) as stack:
                 self.stack = stack
                 self._ready.set()
@@ -174,7 +195,17 @@ def _message(method: str, first: str, second: str) -> Message:
         return auth_pb2.LoginRequest(uid=first, api_key=second)
     if method == "LoginWithToken":
         return auth_pb2.LoginWithTokenRequest(auth_token=first)
-    return REQUESTS[method]()
+    if method == "GenerateCallToken":
+        return calls_pb2.GenerateCallTokenRequest(session_id=first)
+    if method == "IssueAuthToken":
+        return tokens_pb2.IssueAuthTokenRequest(
+            uid=first, create_if_missing=bool(second), name=second
+        )
+    if method == "RevokeAuthToken":
+        return tokens_pb2.RevokeAuthTokenRequest(uid=first, auth_token=second)
+    if method == "RevokeAllAuthTokens":
+        return tokens_pb2.RevokeAllAuthTokensRequest(uid=first)
+    return REQUESTS[method][1]()
 
 
 methods = st.sampled_from(sorted(REQUESTS))
@@ -220,7 +251,7 @@ def _call(
 
 
 @settings(
-    max_examples=150,
+    max_examples=250,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -235,7 +266,9 @@ def test_every_rpc_answers_hostile_input_with_a_documented_answer(
     )
     channel = target.tcp if call.over == "tcp" else target.socket_a
     rpc = channel.unary_unary(
-        SERVICE + call.method, request_serializer=_serialize, response_deserializer=bytes
+        REQUESTS[call.method][0] + call.method,
+        request_serializer=_serialize,
+        response_deserializer=bytes,
     )
 
     answer = _call(rpc, call.body, metadata)

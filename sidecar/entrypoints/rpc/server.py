@@ -26,6 +26,16 @@ SERVED: Final = (
     token_servicers.CALLS_SERVICE.full_name,
     token_servicers.TOKENS_SERVICE.full_name,
 )
+# Each served method's service, for its span's name (the method names are distinct).
+METHOD_SERVICES: Final = {
+    method.name: service.full_name
+    for service in (
+        servicer.AUTH_SERVICE,
+        token_servicers.CALLS_SERVICE,
+        token_servicers.TOKENS_SERVICE,
+    )
+    for method in service.methods
+}
 # Named health service for CometChat's reachability; never part of "" or AUTH_SERVICE.
 UPSTREAM_HEALTH_SERVICE: Final = "cometchat_sidecar.upstream.CometChat"
 # Every request this API takes is a few hundred bytes; 64 KiB leaves room and

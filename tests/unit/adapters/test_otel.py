@@ -23,6 +23,7 @@ from sidecar.domain.errors import SidecarError
 from sidecar.emulator import Emulator
 
 SERVICE = "cometchat_sidecar.auth.v1.AuthService"
+METHODS = {"Login": SERVICE, "Logout": SERVICE}
 
 
 @pytest.fixture
@@ -127,10 +128,10 @@ def test_a_server_span_continues_the_callers_trace(
         ("authorization", "Bearer a-credential"),
         ("traceparent", f"00-{trace_id}-{parent}-01"),
     )
-    span = tracing.rpc(SERVICE).start_rpc("Logout", metadata)
+    span = tracing.rpc(METHODS).start_rpc("Logout", metadata)
     span.outcome("app-a", "UPSTREAM_UNAVAILABLE", "UNAVAILABLE")
     span.end()
-    other = tracing.rpc(SERVICE).start_rpc("Login", ())
+    other = tracing.rpc(METHODS).start_rpc("Login", ())
     other.outcome("app-a", "ERROR_INVALID_UID", "INVALID_ARGUMENT")
     other.end()
     logout, login = _finished(tracing, exporter)
@@ -158,8 +159,8 @@ def test_the_standard_sampler_variables_are_honoured(monkeypatch: pytest.MonkeyP
     unsampled = (("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"),)
 
     def calls(tracing: Tracing) -> None:
-        tracing.rpc(SERVICE).start_rpc("Login", unsampled).end()
-        tracing.rpc(SERVICE).start_rpc("Logout", ()).end()
+        tracing.rpc(METHODS).start_rpc("Login", unsampled).end()
+        tracing.rpc(METHODS).start_rpc("Logout", ()).end()
 
     monkeypatch.setenv("OTEL_TRACES_SAMPLER", "traceidratio")
     monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0")
@@ -180,7 +181,21 @@ def test_the_service_name_comes_from_otel_service_name(monkeypatch: pytest.Monke
             monkeypatch.setenv("OTEL_SERVICE_NAME", value)
         exporter = InMemorySpanExporter()
         tracing = Tracing(forward_traceparent=False, exporter=exporter)
-        tracing.rpc(SERVICE).start_rpc("Login", ()).end()
+        tracing.rpc(METHODS).start_rpc("Login", ()).end()
         (span,) = _finished(tracing, exporter)
         names.append(span.resource.attributes["service.name"])
     assert names == ["billing-sidecar", "cometchat-auth-sidecar"]
+
+
+def test_each_method_span_is_named_by_its_own_service(
+    tracing: Tracing, exporter: InMemorySpanExporter
+) -> None:
+    from sidecar.entrypoints.rpc.server import METHOD_SERVICES
+
+    tracing.rpc(METHOD_SERVICES).start_rpc("GenerateCallToken", ()).end()
+    tracing.rpc(METHOD_SERVICES).start_rpc("RevokeAllAuthTokens", ()).end()
+    call, revoke = _finished(tracing, exporter)
+
+    assert call.name == "cometchat_sidecar.calls.v1.CallsService/GenerateCallToken"
+    assert revoke.name == "cometchat_sidecar.tokens.v1.AuthTokenService/RevokeAllAuthTokens"
+    assert len(METHOD_SERVICES) == 9  # no method name is served twice
