@@ -167,3 +167,84 @@ async def test_a_run_with_persistent_state_logs_no_token_or_state_key(
         assert secret not in logs
         for text in errors + reprs:
             assert secret not in text
+
+
+async def test_call_tokens_and_issued_tokens_reach_no_log_metric_or_error(
+    tmp_path: Path, captured_logs: io.StringIO
+) -> None:
+    from cometchat_sidecar.calls.v1 import calls_pb2, calls_pb2_grpc
+    from cometchat_sidecar.tokens.v1 import tokens_pb2, tokens_pb2_grpc
+
+    from sidecar.service.tokens import fingerprint
+
+    policy = (
+        '[apps.app-a]\ncall_session_prefix = "room-"\ncall_token_burst = 2\n'
+        "call_tokens_per_second = 0.01\nissue_tokens = true\nrevoke_all = true\n"
+    )
+    seen_errors: list[str] = []
+    async with (
+        live_stack(tmp_path, policy=policy) as stack,
+        grpc.aio.insecure_channel(stack.address) as channel,
+    ):
+        metadata = stack.metadata("app-a")
+        auth = AppClient(auth_pb2_grpc.AuthServiceStub(channel), metadata)
+        calls = calls_pb2_grpc.CallsServiceStub(channel)
+        tokens = tokens_pb2_grpc.AuthTokenServiceStub(channel)
+
+        def call_token(session_id: str) -> Any:
+            request = calls_pb2.GenerateCallTokenRequest(session_id=session_id)
+            return calls.GenerateCallToken(request, metadata=metadata, timeout=10)
+
+        issued = await tokens.IssueAuthToken(
+            tokens_pb2.IssueAuthTokenRequest(uid="secret-hygiene-1", create_if_missing=True),
+            metadata=metadata,
+        )
+        again = await tokens.IssueAuthToken(
+            tokens_pb2.IssueAuthTokenRequest(uid="secret-hygiene-1"), metadata=metadata
+        )
+        await auth.login_with_token(issued.auth_token)
+        call_tokens = [(await call_token(f"room-{n}")).call_token for n in range(2)]
+        for failing in (
+            call_token("room-3"),  # over the rate
+            call_token("elsewhere-1"),  # outside the prefix
+            tokens.RevokeAuthToken(
+                tokens_pb2.RevokeAuthTokenRequest(
+                    uid="secret-hygiene-1", auth_token=f"{issued.auth_token}x"
+                ),
+                metadata=metadata,
+            ),
+            auth.login_with_token(f"{again.auth_token} x"),
+        ):
+            seen_errors.append((await fails(failing)).message)
+        await tokens.RevokeAuthToken(
+            tokens_pb2.RevokeAuthTokenRequest(uid="secret-hygiene-1", auth_token=issued.auth_token),
+            metadata=metadata,
+        )
+        # The revoked session's token, refused by C1 on the next try.
+        await auth.login_with_token(again.auth_token)
+        stack.emulator.revoke_all_tokens("secret-hygiene-1")
+        await asyncio.sleep(0)
+        seen_errors.append((await fails(call_token("room-4"))).message)
+        await tokens.RevokeAllAuthTokens(
+            tokens_pb2.RevokeAllAuthTokensRequest(uid="secret-hygiene-1"), metadata=metadata
+        )
+        async with httpx.AsyncClient(base_url=f"http://{stack.sidecar.http_address}") as ops:
+            metrics = (await ops.get("/metrics")).text
+
+    secrets = [issued.auth_token, again.auth_token, *call_tokens]
+    logs = captured_logs.getvalue()
+    assert 'method="GenerateCallToken"' in metrics  # the page holds the new RPCs' series
+    assert 'method="RevokeAllAuthTokens"' in metrics
+    for text in ("secret-hygiene-1", "room-", "elsewhere-1"):
+        assert text not in metrics  # no uid or session id in a label
+    # Only fingerprints: the issued token's SHA-256 is what the log names.
+    assert fingerprint(issued.auth_token) in logs
+    for secret in secrets:
+        assert secret not in logs
+        assert secret not in metrics
+        for text in seen_errors:
+            assert secret not in text
+    # The call token's payload carries the auth token: no piece of it is logged either.
+    for call in call_tokens:
+        for part in call.split("."):
+            assert part not in logs
