@@ -104,6 +104,10 @@ class CredentialChanges:
         return bool(self.added or self.rotated or self.removed)
 
 
+def _index(digests: Mapping[str, bytes]) -> dict[bytes, AppIdentity]:
+    return {digest: AppIdentity(name) for name, digest in digests.items()}
+
+
 @dataclass(frozen=True)
 class _Retiring:
     app: str
@@ -125,6 +129,7 @@ class AppRegistry:
         if not digests:
             raise ConfigError("an app registry needs at least one app")
         self._current: dict[str, bytes] = dict(digests)
+        self._by_digest = _index(self._current)
         self._retiring: list[_Retiring] = []
         self._directory = directory
         self._rotation_seconds = rotation_seconds
@@ -152,20 +157,21 @@ class AppRegistry:
     def identify(self, presented: str) -> AppIdentity | None:
         """The app whose credential this is, or None.
 
-        Every known digest is compared, current and retiring alike, with no early
-        exit, so the time taken does not depend on which one matched.
+        Looked up by the SHA-256 digest of what was presented, never by the
+        credential itself: how long the lookup takes depends on that digest only,
+        and no caller can steer a digest toward a stored one without a preimage
+        of SHA-256. Retiring credentials (a rotation's window) are compared after.
         """
         digest = digest_of(presented)
+        found = self._by_digest.get(digest)
+        if found is not None or not self._retiring:
+            return found
         now = self._clock()
         self._retiring = [r for r in self._retiring if r.until > now]
-        found: str | None = None
-        for name, known in self._current.items():
-            if hmac.compare_digest(digest, known):
-                found = name
         for retiring in self._retiring:
-            if hmac.compare_digest(digest, retiring.digest) and found is None:
-                found = retiring.app
-        return AppIdentity(found) if found is not None else None
+            if hmac.compare_digest(digest, retiring.digest):
+                return AppIdentity(retiring.app)
+        return None
 
     def replace(self, digests: Mapping[str, bytes]) -> CredentialChanges:
         """Adopt a new set of digests, keeping changed ones valid for the window."""
@@ -191,6 +197,7 @@ class AppRegistry:
             kept += [_Retiring(name, self._current[name], until) for name in rotated]
         self._retiring = kept
         self._current = dict(digests)
+        self._by_digest = _index(self._current)
         return CredentialChanges(added, rotated, removed)
 
     def reload(self) -> CredentialChanges:

@@ -169,9 +169,15 @@ class CountingStore:
         self._apps: set[str] = set()
 
     async def get(self, app: str) -> Session | None:
-        with self._counting("get"):
+        # The hot path (every GetLoggedInUser): no context manager, and the gauge is
+        # touched only when the app's presence changes.
+        try:
             session = await self._inner.get(app)
-        self._note(app, session is not None)
+        except SidecarError as error:
+            self._failed("get", error)
+            raise
+        if (session is not None) is not (app in self._apps):
+            self._note(app, session is not None)
         return session
 
     async def put(self, session: Session) -> None:
@@ -193,9 +199,12 @@ class CountingStore:
         try:
             yield
         except SidecarError as error:
-            if error.reason == "STATE_UNAVAILABLE":
-                self._metrics.state_failed(operation)
+            self._failed(operation, error)
             raise
+
+    def _failed(self, operation: str, error: SidecarError) -> None:
+        if error.reason == "STATE_UNAVAILABLE":
+            self._metrics.state_failed(operation)
 
     def _note(self, app: str, present: bool) -> None:
         if present:
