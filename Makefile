@@ -119,7 +119,8 @@ pytest: venv redis
 bench: venv
 	$(UV) sync --quiet --frozen --extra dev --extra bench
 	scripts/ensure-ghz.sh
+	scripts/ensure-bench-runtime.sh
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .cache tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target deploy/.bin bench/.bin tools/.bin
+	rm -rf $(VENV) .cache tools/node_modules clients/*/.bin clients/*/.tools clients/node/node_modules clients/node/dist clients/java/target deploy/.bin bench/.bin bench/.runtime tools/.bin

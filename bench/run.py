@@ -39,6 +39,10 @@ from bench import memory_cycles
 
 ROOT = Path(__file__).resolve().parents[1]
 GHZ = ROOT / "bench" / ".bin" / "ghz"
+# The sidecar and the floor run on the locked runtime set alone, as in the image
+# (scripts/ensure-bench-runtime.sh); the development set where that is missing.
+_RUNTIME_PYTHON = ROOT / "bench" / ".runtime" / "bin" / "python"
+SERVER_PYTHON = str(_RUNTIME_PYTHON) if _RUNTIME_PYTHON.exists() else sys.executable
 RESULTS = ROOT / "bench" / "results"
 PROTO = ROOT / "protos" / "cometchat_sidecar" / "auth" / "v1" / "auth.proto"
 SERVICE = "cometchat_sidecar.auth.v1.AuthService"
@@ -156,7 +160,7 @@ def write_credentials(directory: Path, concurrencies: Sequence[int]) -> None:
 def sidecar_command(*extra: str) -> list[str]:
     return pinned(
         [
-            sys.executable, "-m", "sidecar", "serve",
+            SERVER_PYTHON, "-m", "sidecar", "serve",
             "--listen", "127.0.0.1:0",
             "--http-listen", "127.0.0.1:0",
             *extra,
@@ -308,7 +312,7 @@ def get_logged_in_user_vs_floor(
     profile: dict[str, Any] | None = None
     floor_log, sync_log = workdir / "floor.log", workdir / "floor-sync.log"
     sidecar_log = workdir / "sidecar-get.log"
-    floor = pinned([sys.executable, "-m", "bench.floor_server"], SERVER_CPUS)
+    floor = pinned([SERVER_PYTHON, "-m", "bench.floor_server"], SERVER_CPUS)
     with (
         process(floor, log=floor_log) as floor_proc,
         process([*floor, "--sync"], log=sync_log) as sync_proc,
@@ -811,6 +815,7 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "grpcio": grpc.__version__,
         "kernel": platform.release(),
+        "server_environment": "runtime lock" if SERVER_PYTHON != sys.executable else "development",
     }
 
 
