@@ -815,7 +815,7 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "grpcio": grpc.__version__,
         "kernel": platform.release(),
-        "server_environment": "runtime lock" if SERVER_PYTHON != sys.executable else "development",
+        "server_environment": "runtime lock" if sys.executable != SERVER_PYTHON else "development",
     }
 
 
