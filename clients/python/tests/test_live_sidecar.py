@@ -8,12 +8,18 @@ be empty for a sidecar in dev mode):
     EMULATOR_API_URL        e.g. http://127.0.0.1:40123
     EMULATOR_APP_ID         the emulator's app id
     EMULATOR_API_KEY        a fullAccess API key of the emulator
+
+and, optionally, EMULATOR_CALL_SESSION_PREFIX: the prefix the app's policy allows
+for call session ids (empty: any). The stack must grant the app call tokens,
+token issuance and revoke_all (tests/stack.py's live stack does).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import secrets
 import subprocess
 import sys
 import urllib.request
@@ -53,6 +59,7 @@ class Live:
         self.api_url = os.environ["EMULATOR_API_URL"].rstrip("/")
         self.app_id = os.environ["EMULATOR_APP_ID"]
         self.api_key = os.environ["EMULATOR_API_KEY"]
+        self.session_prefix = os.environ.get("EMULATOR_CALL_SESSION_PREFIX", "")
 
     def mint_token(self, uid: str) -> str:
         """Create an auth token for `uid` directly at the emulator's REST API."""
@@ -78,6 +85,14 @@ class Live:
 @pytest.fixture(scope="module")
 def live() -> Live:
     return Live()
+
+
+def _jwt_payload(token: str) -> dict[str, object]:
+    """The claims of a JWT, unverified: enough to see whom and what it was made for."""
+    _header, payload, _signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert isinstance(claims, dict)
+    return claims
 
 
 def test_live_flow(live):
@@ -181,6 +196,92 @@ async def test_live_watch_session_async(live):
         (SessionChange.LOGGED_IN, "cometchat-uid-4"),
         (SessionChange.LOGGED_OUT, None),
     ]
+
+
+def test_live_call_token_for_the_logged_in_session(live):
+    session_id = f"{live.session_prefix}room-{secrets.token_hex(4)}"
+    with SidecarClient(live.address, credential=live.credential) as sidecar:
+        sidecar.wait_until_ready(timeout=30)
+        sidecar.login("cometchat-uid-1")
+        token = sidecar.generate_call_token(session_id)
+        with pytest.raises(SidecarError) as blank:
+            sidecar.generate_call_token(" ")
+        with pytest.raises(SidecarError) as bad:
+            sidecar.generate_call_token(f"{live.session_prefix}room with spaces")
+        sidecar.logout()
+        with pytest.raises(SidecarError) as nobody:
+            sidecar.generate_call_token(session_id)
+
+    assert (token.session_id, token.user.uid) == (session_id, "cometchat-uid-1")
+    assert token.call_token not in repr(token)
+    claims = _jwt_payload(token.call_token)["data"]
+    assert isinstance(claims, dict)
+    assert claims["sessionId"] == session_id
+    assert claims["user"]["uid"] == "cometchat-uid-1"
+    assert (blank.value.reason, blank.value.code) == (
+        Reason.ERROR_SESSION_ID_MISSING,
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+    assert bad.value.reason == Reason.ERROR_INVALID_SESSION_ID
+    assert (nobody.value.reason, nobody.value.code) == (
+        Reason.ERROR_AUTH_TOKEN_MISSING,
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )
+
+
+def test_live_issue_login_with_revoke_and_watch(live):
+    with SidecarClient(live.address, credential=live.credential) as sidecar:
+        sidecar.wait_until_ready(timeout=30)
+        _logged_out(sidecar)
+        issued = sidecar.issue_auth_token("cometchat-uid-2")
+        with sidecar.watch_session(timeout=30) as events:
+            assert next(events) == SessionEvent(SessionChange.CURRENT, None)
+            user = sidecar.login_with_token(issued.auth_token)
+            logged_in = next(events)
+            ended = sidecar.revoke_auth_token("cometchat-uid-2", issued.auth_token)
+            revoked = next(events)
+        assert sidecar.get_logged_in_user() is None
+        with pytest.raises(SidecarError) as stale:
+            sidecar.login_with_token(issued.auth_token)
+        with pytest.raises(SidecarError) as foreign:
+            sidecar.revoke_auth_token("cometchat-uid-2", live.mint_token("cometchat-uid-2"))
+
+    assert issued.uid == "cometchat-uid-2"
+    assert issued.auth_token
+    assert issued.auth_token not in repr(issued)
+    assert issued.user_created is False
+    assert user.uid == "cometchat-uid-2"
+    assert logged_in.change is SessionChange.LOGGED_IN
+    assert logged_in.user is not None
+    assert logged_in.user.uid == "cometchat-uid-2"
+    assert ended == 1
+    assert revoked == SessionEvent(SessionChange.REVOKED, None)
+    assert stale.value.code == grpc.StatusCode.UNAUTHENTICATED
+    assert issued.auth_token not in str(stale.value)
+    assert foreign.value.reason == Reason.ERROR_TOKEN_NOT_ISSUED_BY_APP
+
+
+async def test_live_issue_for_a_new_user_and_revoke_all_async(live):
+    uid = f"live-py-{secrets.token_hex(4)}"
+    async with AsyncSidecarClient(live.address, credential=live.credential) as sidecar:
+        await sidecar.wait_until_ready(timeout=30)
+        with pytest.raises(SidecarError) as missing:
+            await sidecar.issue_auth_token(uid)
+        created = await sidecar.issue_auth_token(uid, create_if_missing=True, name="Live Py")
+        again = await sidecar.issue_auth_token(uid, create_if_missing=True)
+        user = await sidecar.login_with_token(created.auth_token)
+        call_token = await sidecar.generate_call_token(f"{live.session_prefix}room-async")
+        ended = await sidecar.revoke_all_auth_tokens(uid)
+        with pytest.raises(SidecarError) as stale:
+            await sidecar.login_with_token(again.auth_token)
+
+    assert missing.value.reason == Reason.ERR_UID_NOT_FOUND
+    assert (created.uid, created.user_created) == (uid, True)
+    assert again.user_created is False
+    assert (user.uid, user.name) == (uid, "Live Py")
+    assert call_token.user.uid == uid
+    assert ended == 1
+    assert stale.value.code == grpc.StatusCode.UNAUTHENTICATED
 
 
 @pytest.mark.parametrize(
