@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import signal
@@ -68,8 +69,8 @@ class Served:
         )
 
 
-@pytest.fixture
-def served() -> Iterator[Served]:
+@contextlib.contextmanager
+def _serving_in_dev_mode(*flags: str) -> Iterator[Served]:
     process = start_cli(
         "serve",
         "--dev",
@@ -79,6 +80,7 @@ def served() -> Iterator[Served]:
         "127.0.0.1:0",
         "--log-level",
         "debug",
+        *flags,
     )
     try:
         assert process.stderr is not None
@@ -88,6 +90,24 @@ def served() -> Iterator[Served]:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def served() -> Iterator[Served]:
+    with _serving_in_dev_mode() as served:
+        yield served
+
+
+@pytest.fixture
+def served_with_grants(tmp_path: Path) -> Iterator[Served]:
+    """Dev mode (its one app is `default`) with call tokens for `cli:` and token issuance."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        '[apps.default]\ncall_session_prefix = "cli:"\nissue_tokens = true\nrevoke_all = true\n',
+        encoding="utf-8",
+    )
+    with _serving_in_dev_mode("--policy-file", str(policy)) as served:
+        yield served
 
 
 def test_dev_mode_round_trip_then_a_clean_stop(served: Served) -> None:
@@ -163,6 +183,44 @@ def test_watch_prints_one_line_per_change_until_interrupted(
     assert logged_out == {"change": "LOGGED_OUT", "user": None}
     assert watch.returncode == 0, stderr
     assert (rest, stderr) == ("", "")
+
+
+def test_call_and_auth_tokens_from_the_shell(served_with_grants: Served) -> None:
+    served = served_with_grants
+    issued = served.client("issue-token", "cometchat-uid-2")
+    auth_token = json.loads(issued.stdout)["auth_token"]
+    login = served.client("login-with-token", "-", stdin=auth_token + "\n")
+    call = served.client("call-token", "cli:room-1")
+    outside = served.client("call-token", "other:room-1")
+    revoke = served.client("revoke-token", "cometchat-uid-2", "-", stdin=auth_token + "\n")
+    again = served.client("revoke-token", "cometchat-uid-2", auth_token)
+    created = served.client("issue-token", "cli-user-1", "--create", "--name", "CLI User")
+    revoke_all = served.client("revoke-token", "cli-user-1", "--all")
+
+    assert issued.returncode == 0, issued.stderr
+    answer = json.loads(issued.stdout)
+    assert (answer["uid"], answer["user_created"]) == ("cometchat-uid-2", False)
+    assert answer["created_at"].endswith("+00:00")
+    assert json.loads(login.stdout)["user"]["uid"] == "cometchat-uid-2"
+    assert call.returncode == 0, call.stderr
+    call_answer = json.loads(call.stdout)
+    assert call_answer["session_id"] == "cli:room-1"
+    assert call_answer["user"]["uid"] == "cometchat-uid-2"
+    assert call_answer["call_token"].count(".") == 2  # a JWT
+    assert outside.returncode == 1
+    assert json.loads(outside.stderr)["error"]["reason"] == "ERROR_SESSION_ID_NOT_ALLOWED"
+    assert json.loads(revoke.stdout) == {"sessions_ended": 1}
+    assert again.returncode == 1
+    assert json.loads(again.stderr)["error"]["reason"] == "ERROR_TOKEN_NOT_ISSUED_BY_APP"
+    assert json.loads(created.stdout)["user_created"] is True
+    assert json.loads(revoke_all.stdout) == {"sessions_ended": 0}
+    # The tokens went to stdout where they were asked for, and nowhere else.
+    secrets = (auth_token, call_answer["call_token"], json.loads(created.stdout)["auth_token"])
+    for result in (issued, login, call, outside, revoke, again, created, revoke_all):
+        assert not any(secret in result.stderr for secret in secrets)
+    served.process.send_signal(signal.SIGTERM)
+    _, log = served.process.communicate(timeout=20)
+    assert not any(secret in log for secret in secrets)
 
 
 def test_revoke_token_needs_a_token_or_all(served: Served) -> None:
