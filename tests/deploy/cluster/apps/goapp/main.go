@@ -72,7 +72,9 @@ func main() {
 	case "whoami":
 		user, werr := c.GetLoggedInUser(ctx)
 		err = werr
-		if err == nil {
+		if err == nil && user == nil {
+			emit(map[string]any{"uid": nil}) // nobody logged in
+		} else if err == nil {
 			emit(map[string]any{"uid": user.GetUid()})
 		}
 	case "logout":
