@@ -28,7 +28,6 @@ from sidecar.adapters.cometchat.transport import aiohttp_transport
 from sidecar.adapters.credentials import AppRegistry, CredentialChanges
 from sidecar.adapters.metrics import CountingStore, Metrics
 from sidecar.adapters.policy_file import PolicyFile
-from sidecar.adapters.state.issued_tokens import MemoryIssuedTokens
 from sidecar.adapters.state.open import StateConfig, open_state
 from sidecar.adapters.tracing import RpcTracer, UpstreamTracer, choose
 from sidecar.config import Settings
@@ -350,7 +349,7 @@ async def _cometchat_client(
     return client, breaker
 
 
-async def _session_service(
+async def _services(
     stack: contextlib.AsyncExitStack,
     settings: Settings,
     upstream: _Upstream,
@@ -358,8 +357,8 @@ async def _session_service(
     metrics: Metrics,
     events: SessionEvents,
     policy: PolicyHolder,
-) -> SessionService:
-    """The session service over the configured state backend."""
+) -> Services:
+    """The session, call-token and auth-token services over the configured state backend."""
     state = await stack.enter_async_context(
         open_state(state_config(settings, upstream.app_id), events)
     )
@@ -368,7 +367,7 @@ async def _session_service(
         if settings.login_rate_per_second > 0
         else None
     )
-    return SessionService(
+    sessions = SessionService(
         CountingStore(state.store, metrics),
         gateway,
         held_api_key=upstream.api_key,
@@ -379,6 +378,13 @@ async def _session_service(
         max_sessions=settings.max_sessions,
         on_change=metrics.session_changed,
         policy=policy,
+    )
+    return Services(
+        sessions=sessions,
+        call_tokens=CallTokenService(sessions, gateway),
+        auth_tokens=AuthTokenService(
+            sessions, gateway, state.issued, held_api_key=upstream.api_key
+        ),
     )
 
 
@@ -463,16 +469,8 @@ async def running_sidecar(
             stack, settings, upstream, monitor, tracers.upstream
         )
         events = SessionEvents()
-        service = await _session_service(
-            stack, settings, upstream, gateway, metrics, events, policy
-        )
-        services = Services(
-            sessions=service,
-            call_tokens=CallTokenService(service, gateway),
-            auth_tokens=AuthTokenService(
-                service, gateway, MemoryIssuedTokens(), held_api_key=upstream.api_key
-            ),
-        )
+        services = await _services(stack, settings, upstream, gateway, metrics, events, policy)
+        service = services.sessions
         health_address = await _start_health_port(stack, settings, health_servicer, drain)
         listeners = await stack.enter_async_context(
             serving(

@@ -90,6 +90,7 @@ def emulator_args(emulator: Emulator, credentials_dir: Path) -> list[str]:
         "--app-id", emulator.config.app_id,
         "--api-host", emulator.api_url,
         "--client-host", emulator.client_url,
+        "--call-host", emulator.call_url,
         "--app-credentials-dir", str(credentials_dir),
         "--log-level", "info",
         "--http-listen", "127.0.0.1:0",

@@ -114,22 +114,23 @@ class AuthTokenGateway(Protocol):
 
 class IssuedTokens(Protocol):
     """The SHA-256 fingerprints of the auth tokens each app issued (never the tokens),
-    at most a bounded number per app: the oldest are forgotten first."""
+    at most a bounded number per app: the oldest are forgotten first. `user` is an opaque
+    key of the token's user (the service hands a digest of the UID, not the UID)."""
 
-    async def add(self, app: str, uid: str, fingerprint: str) -> None:
-        """Remember that `app` issued the token with this fingerprint for `uid`."""
+    async def add(self, app: str, user: str, fingerprint: str) -> None:
+        """Remember that `app` issued the token with this fingerprint for `user`."""
         ...
 
-    async def holds(self, app: str, uid: str, fingerprint: str) -> bool:
-        """Whether `app` issued that token for `uid` (and it was not forgotten since)."""
+    async def holds(self, app: str, user: str, fingerprint: str) -> bool:
+        """Whether `app` issued that token for `user` (and it was not forgotten since)."""
         ...
 
-    async def discard(self, app: str, uid: str, fingerprint: str) -> None:
+    async def discard(self, app: str, user: str, fingerprint: str) -> None:
         """Forget one token; a missing one is not an error."""
         ...
 
-    async def discard_user(self, app: str, uid: str) -> None:
-        """Forget every token `app` issued for `uid`."""
+    async def discard_user(self, app: str, user: str) -> None:
+        """Forget every token `app` issued for `user`."""
         ...
 
 

@@ -32,6 +32,12 @@ def fingerprint(auth_token: str) -> str:
     return hashlib.sha256(auth_token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _user_key(uid: str) -> str:
+    """What the state store keeps of a token's user: a digest of the lower-cased UID
+    (CometChat lower-cases UIDs), so the store holds no UID in clear."""
+    return hashlib.sha256(b"uid\0" + uid.lower().encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class AuthTokenService:
     """IssueAuthToken, RevokeAuthToken and RevokeAllAuthTokens for each calling app."""
 
@@ -62,7 +68,7 @@ class AuthTokenService:
             created = await self._create_user(uid, name.strip() or uid, key)
             issued = await self._gateway.issue_auth_token(uid, key)
         digest = fingerprint(issued.auth_token)
-        await self._issued.add(app.name, issued.uid.lower(), digest)
+        await self._issued.add(app.name, _user_key(issued.uid), digest)
         _log.info(
             "auth_token_issued",
             app=app.name,
@@ -77,14 +83,14 @@ class AuthTokenService:
         key = self._checked(app, Operation.REVOKE_AUTH_TOKEN, uid)
         check_auth_token(auth_token)
         digest = fingerprint(auth_token)
-        if not await self._issued.holds(app.name, uid.lower(), digest):
+        if not await self._issued.holds(app.name, _user_key(uid), digest):
             raise fail("ERROR_TOKEN_NOT_ISSUED_BY_APP")
         try:
             await self._gateway.revoke_auth_token(uid, auth_token, key)
         except SidecarError as error:
             if error.reason not in _ALREADY_GONE:
                 raise
-        await self._issued.discard(app.name, uid.lower(), digest)
+        await self._issued.discard(app.name, _user_key(uid), digest)
         ended = await self._sessions.drop_revoked(app.name, auth_token)
         _log.info("auth_token_revoked", app=app.name, uid=uid, fingerprint=digest)
         return int(ended)
@@ -93,7 +99,7 @@ class AuthTokenService:
         """Revoke every token of `uid`; returns how many of the app's sessions ended (0, 1)."""
         key = self._checked(app, Operation.REVOKE_ALL_AUTH_TOKENS, uid)
         await self._gateway.revoke_all_auth_tokens(uid, key)
-        await self._issued.discard_user(app.name, uid.lower())
+        await self._issued.discard_user(app.name, _user_key(uid))
         ended = await self._sessions.drop_user(app.name, uid)
         _log.info("auth_tokens_revoked", app=app.name, uid=uid)
         return int(ended)

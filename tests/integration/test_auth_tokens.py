@@ -10,9 +10,20 @@ import pytest
 from cometchat_sidecar.auth.v1 import auth_pb2_grpc
 from cometchat_sidecar.tokens.v1 import tokens_pb2, tokens_pb2_grpc
 
+from sidecar.bootstrap import running_sidecar
+from sidecar.domain.secret import Secret
+from sidecar.emulator import Emulator
 from tests.integration.conftest import AppClient, fails
 from tests.integration.test_watch_and_revocation import REVOKED, Watcher
-from tests.stack import Stack, live_stack
+from tests.stack import (
+    Stack,
+    granting_policy,
+    live_stack,
+    new_state_key,
+    sidecar_settings,
+    write_credentials,
+    write_policy,
+)
 
 POLICY = """
 [apps.app-a]
@@ -211,3 +222,43 @@ async def test_without_a_policy_the_token_service_is_off(tmp_path: Path) -> None
         # The auth RPCs stay as they were: any uid logs in.
         assert (await backend.auth.login("cometchat-uid-4")).uid == "cometchat-uid-4"
         assert stack.emulator.request_count("R3") == 1
+
+
+def _state_files(directory: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in sorted(directory.glob("state.db*")))
+
+
+async def test_what_an_app_issued_is_remembered_across_a_restart(tmp_path: Path) -> None:
+    """With SQLite state the fingerprints are kept in the state file, like sessions."""
+    async with Emulator() as emulator:
+        credentials = write_credentials(tmp_path / "apps", ("app-a",))
+        settings = sidecar_settings(
+            emulator,
+            tmp_path / "apps",
+            state_path=tmp_path / "state.db",
+            state_key=Secret(new_state_key()),
+            policy_file=write_policy(tmp_path, granting_policy(["app-a"])),
+        )
+        metadata = (("authorization", f"Bearer {credentials['app-a']}"),)
+        async with (
+            running_sidecar(settings, grace=1.0) as first,
+            grpc.aio.insecure_channel(first.address) as channel,
+        ):
+            issued = await tokens_pb2_grpc.AuthTokenServiceStub(channel).IssueAuthToken(
+                tokens_pb2.IssueAuthTokenRequest(uid="cometchat-uid-1"), metadata=metadata
+            )
+        state = _state_files(tmp_path)
+        assert b"issued_tokens" in state
+        assert issued.auth_token.encode() not in state
+        assert b"cometchat-uid-1" not in state  # the user is kept as a digest too
+        async with (
+            running_sidecar(settings, grace=1.0) as second,
+            grpc.aio.insecure_channel(second.address) as channel,
+        ):
+            await tokens_pb2_grpc.AuthTokenServiceStub(channel).RevokeAuthToken(
+                tokens_pb2.RevokeAuthTokenRequest(
+                    uid="cometchat-uid-1", auth_token=issued.auth_token
+                ),
+                metadata=metadata,
+            )
+        assert emulator.request_count("R7") == 1

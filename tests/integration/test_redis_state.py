@@ -15,6 +15,7 @@ import grpc
 import pytest
 import redis.asyncio as aioredis
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
+from cometchat_sidecar.tokens.v1 import tokens_pb2, tokens_pb2_grpc
 
 from sidecar.adapters.state.redis_store import RedisState
 from sidecar.adapters.state.sealing import SessionSealer, StateKeyError, parse_state_key
@@ -29,7 +30,13 @@ from tests.gate_proxy import gate_proxy
 from tests.integration.conftest import AppClient, fails
 from tests.processes import SidecarProcess, emulator_args
 from tests.redis_server import redis_server
-from tests.stack import new_state_key, sidecar_settings, write_credentials
+from tests.stack import (
+    granting_policy,
+    new_state_key,
+    sidecar_settings,
+    write_credentials,
+    write_policy,
+)
 
 APPS = ("app-a", "app-b")
 
@@ -49,6 +56,7 @@ class Shared:
             "COMETCHAT_SIDECAR_REDIS_URL": self.redis_url,
             "COMETCHAT_SIDECAR_STATE_KEY": self.key,
             "COMETCHAT_SIDECAR_REVOCATION_CHECK_SECONDS": "0",
+            "COMETCHAT_SIDECAR_POLICY_FILE": str(self.workdir / "policy.toml"),
         }
 
     async def start(self, name: str, api_url: str | None = None) -> SidecarProcess:
@@ -63,6 +71,7 @@ async def shared(tmp_path: Path) -> AsyncIterator[Shared]:
     with redis_server(tmp_path / "redis") as url:
         async with Emulator() as emulator:
             credentials = write_credentials(tmp_path / "apps", APPS)
+            write_policy(tmp_path, granting_policy(APPS))
             yield Shared(emulator, url, new_state_key(), tmp_path, credentials)
 
 
@@ -103,6 +112,38 @@ async def test_100_identical_logins_over_two_processes_make_one_r3_and_one_m1(
         assert {user.uid for user in users} == {"cometchat-uid-1"}
         assert shared.emulator.request_count("R3") == 1
         assert shared.emulator.request_count("M1") == 1
+
+
+async def test_a_token_issued_through_one_process_is_revoked_through_the_other(
+    shared: Shared,
+) -> None:
+    metadata = (("authorization", f"Bearer {shared.credentials['app-a']}"),)
+    first, second = await asyncio.gather(shared.start("first"), shared.start("second"))
+    try:
+        async with (
+            grpc.aio.insecure_channel(first.address) as one,
+            grpc.aio.insecure_channel(second.address) as two,
+        ):
+            issued = await tokens_pb2_grpc.AuthTokenServiceStub(one).IssueAuthToken(
+                tokens_pb2.IssueAuthTokenRequest(uid="cometchat-uid-3"), metadata=metadata
+            )
+            other_app = (("authorization", f"Bearer {shared.credentials['app-b']}"),)
+            revoke = tokens_pb2.RevokeAuthTokenRequest(
+                uid="cometchat-uid-3", auth_token=issued.auth_token
+            )
+            refused = await fails(
+                tokens_pb2_grpc.AuthTokenServiceStub(two).RevokeAuthToken(
+                    revoke, metadata=other_app
+                )
+            )
+            await tokens_pb2_grpc.AuthTokenServiceStub(two).RevokeAuthToken(
+                revoke, metadata=metadata
+            )
+    finally:
+        codes = await asyncio.gather(first.stop(), second.stop())
+        assert list(codes) == [0, 0], first.text() + second.text()
+    assert refused.reason == "ERROR_TOKEN_NOT_ISSUED_BY_APP"
+    assert shared.emulator.request_count("R7") == 1
 
 
 async def test_a_conflicting_login_in_the_other_process_is_refused_an_identical_one_waits(

@@ -17,27 +17,27 @@ class MemoryIssuedTokens:
         if per_app < 1:
             raise ValueError("per_app must be at least 1")
         self._per_app = per_app
-        # app -> fingerprint -> uid, oldest first.
+        # app -> fingerprint -> user key, oldest first.
         self._apps: dict[str, OrderedDict[str, str]] = {}
 
-    async def add(self, app: str, uid: str, fingerprint: str) -> None:
+    async def add(self, app: str, user: str, fingerprint: str) -> None:
         issued = self._apps.setdefault(app, OrderedDict())
-        issued[fingerprint] = uid
+        issued[fingerprint] = user
         issued.move_to_end(fingerprint)
         while len(issued) > self._per_app:
             issued.popitem(last=False)
 
-    async def holds(self, app: str, uid: str, fingerprint: str) -> bool:
+    async def holds(self, app: str, user: str, fingerprint: str) -> bool:
         issued = self._apps.get(app)
-        return issued is not None and issued.get(fingerprint) == uid
+        return issued is not None and issued.get(fingerprint) == user
 
-    async def discard(self, app: str, uid: str, fingerprint: str) -> None:
+    async def discard(self, app: str, user: str, fingerprint: str) -> None:
         issued = self._apps.get(app)
-        if issued is not None and issued.get(fingerprint) == uid:
+        if issued is not None and issued.get(fingerprint) == user:
             del issued[fingerprint]
 
-    async def discard_user(self, app: str, uid: str) -> None:
+    async def discard_user(self, app: str, user: str) -> None:
         issued = self._apps.get(app)
         if issued is not None:
-            for fingerprint in [f for f, owner in issued.items() if owner == uid]:
+            for fingerprint in [f for f, owner in issued.items() if owner == user]:
                 del issued[fingerprint]

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from sidecar.adapters.state.issued_tokens import MemoryIssuedTokens
 from sidecar.adapters.state.memory import MemorySessionStore
 from sidecar.adapters.state.sealing import SessionSealer, parse_state_key
 from sidecar.domain.secret import Secret
-from sidecar.service.ports import AppLocks, EventRelay, SessionStore
+from sidecar.service.ports import AppLocks, EventRelay, IssuedTokens, SessionStore
 
 if TYPE_CHECKING:
     from sidecar.adapters.state.redis_store import EventSink
@@ -45,9 +46,10 @@ class StateConfig:
 
 @dataclass(frozen=True)
 class State:
-    """What the session service is built on."""
+    """What the session and auth-token services are built on."""
 
     store: SessionStore
+    issued: IssuedTokens
     locks: AppLocks | None = None
     relay: EventRelay | None = None
 
@@ -68,7 +70,7 @@ async def open_state(config: StateConfig, events: EventSink) -> AsyncIterator[St
     backend = config.backend
     if backend == "memory":
         _log.info("state", backend=backend, durable=False)
-        yield State(MemorySessionStore())
+        yield State(MemorySessionStore(), MemoryIssuedTokens())
         return
     sealer = _sealer(config)
     if backend == "sqlite":
@@ -78,7 +80,7 @@ async def open_state(config: StateConfig, events: EventSink) -> AsyncIterator[St
         store = await SqliteSessionStore.open(config.path, sealer)
         _log.info("state", backend=backend, path=str(config.path), durable=True)
         try:
-            yield State(store)
+            yield State(store, store)
         finally:
             await store.close()
         return
@@ -106,7 +108,7 @@ async def open_state(config: StateConfig, events: EventSink) -> AsyncIterator[St
         subscribed = asyncio.ensure_future(ready.wait())
         await asyncio.wait([listener, subscribed], timeout=5, return_when=asyncio.FIRST_COMPLETED)
         subscribed.cancel()
-        yield State(shared, locks=shared, relay=shared.relay)
+        yield State(shared, shared, locks=shared, relay=shared.relay)
     finally:
         listener.cancel()
         await asyncio.gather(listener, return_exceptions=True)

@@ -29,6 +29,7 @@ import contextlib
 import contextvars
 import json
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar, cast
@@ -41,6 +42,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from sidecar.adapters.cometchat.deadline import time_remaining
+from sidecar.adapters.state.issued_tokens import ISSUED_TOKENS_PER_APP
 from sidecar.adapters.state.redis_url import is_sentinel, parse_sentinel_url, redacted
 from sidecar.adapters.state.sealing import SessionSealer, open_stored, resealed
 from sidecar.domain.errors import ConfigError, SidecarError, fail
@@ -242,6 +244,33 @@ class RedisState:
     async def count(self) -> int:
         return int(await self._io("count", self._redis.scard(self._apps_key)))
 
+    # IssuedTokens ----------------------------------------------------------------
+    # One sorted set per app, members `<user>:<fingerprint>` scored by when they were
+    # added, trimmed to the newest ISSUED_TOKENS_PER_APP in the same transaction.
+
+    async def add(self, app: str, user: str, fingerprint: str) -> None:
+        key = self._issued_key(app)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.zadd(key, {f"{user}:{fingerprint}": time.time()})
+        pipe.zremrangebyrank(key, 0, -(ISSUED_TOKENS_PER_APP + 1))
+        await self._io("issued", pipe.execute())
+
+    async def holds(self, app: str, user: str, fingerprint: str) -> bool:
+        member = f"{user}:{fingerprint}"
+        score = await self._io("issued", self._redis.zscore(self._issued_key(app), member))
+        return score is not None
+
+    async def discard(self, app: str, user: str, fingerprint: str) -> None:
+        await self._io("issued", self._redis.zrem(self._issued_key(app), f"{user}:{fingerprint}"))
+
+    async def discard_user(self, app: str, user: str) -> None:
+        key = self._issued_key(app)
+        members = cast(list[bytes | str], await self._io("issued", self._redis.zrange(key, 0, -1)))
+        prefix = f"{user}:".encode()
+        mine = [m for m in (_as_bytes(m) for m in members) if m.startswith(prefix)]
+        if mine:
+            await self._io("issued", self._redis.zrem(key, *mine))
+
     # AppLocks --------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
@@ -402,6 +431,9 @@ class RedisState:
 
     def _session_key(self, app: str) -> str:
         return f"{self._ns}session:{app}"
+
+    def _issued_key(self, app: str) -> str:
+        return f"{self._ns}issued:{app}"
 
     def _lock_key(self, app: str) -> str:
         return f"{self._ns}lock:{app}"

@@ -35,6 +35,7 @@ from typing import Final, TypeVar
 
 import structlog
 
+from sidecar.adapters.state.issued_tokens import ISSUED_TOKENS_PER_APP
 from sidecar.adapters.state.sealing import SessionSealer, open_stored, resealed
 from sidecar.domain.errors import ConfigError, fail
 from sidecar.domain.model import Session
@@ -42,6 +43,12 @@ from sidecar.domain.model import Session
 _log = structlog.get_logger(__name__)
 _T = TypeVar("_T")
 _SCHEMA: Final = "CREATE TABLE IF NOT EXISTS sessions (app TEXT PRIMARY KEY, sealed BLOB NOT NULL)"
+# The fingerprints of the auth tokens each app issued (IssuedTokens): no token, no UID in
+# clear (the service hands a digest of it); `seq` orders them, oldest first.
+_ISSUED_SCHEMA: Final = (
+    "CREATE TABLE IF NOT EXISTS issued_tokens (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "app TEXT NOT NULL, fingerprint TEXT NOT NULL, user TEXT NOT NULL, UNIQUE (app, fingerprint))"
+)
 FILE_MODE: Final = 0o600
 
 
@@ -130,6 +137,59 @@ class SqliteSessionStore:
         row = await self._run(lambda: self._db.execute("SELECT count(*) FROM sessions").fetchone())
         return int(row[0])
 
+    # IssuedTokens ----------------------------------------------------------------
+
+    async def add(self, app: str, user: str, fingerprint: str) -> None:
+        def add() -> None:
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO issued_tokens (app, fingerprint, user) "
+                    "VALUES (?, ?, ?)",
+                    (app, fingerprint, user),
+                )
+                self._db.execute(
+                    "DELETE FROM issued_tokens WHERE app = ? AND seq NOT IN (SELECT seq FROM "
+                    "issued_tokens WHERE app = ? ORDER BY seq DESC LIMIT ?)",
+                    (app, app, ISSUED_TOKENS_PER_APP),
+                )
+
+        await self._issued(add)
+
+    async def holds(self, app: str, user: str, fingerprint: str) -> bool:
+        row = await self._issued(
+            lambda: self._db.execute(
+                "SELECT 1 FROM issued_tokens WHERE app = ? AND fingerprint = ? AND user = ?",
+                (app, fingerprint, user),
+            ).fetchone()
+        )
+        return row is not None
+
+    async def discard(self, app: str, user: str, fingerprint: str) -> None:
+        def discard() -> None:
+            with self._db:
+                self._db.execute(
+                    "DELETE FROM issued_tokens WHERE app = ? AND fingerprint = ? AND user = ?",
+                    (app, fingerprint, user),
+                )
+
+        await self._issued(discard)
+
+    async def discard_user(self, app: str, user: str) -> None:
+        def discard() -> None:
+            with self._db:
+                self._db.execute(
+                    "DELETE FROM issued_tokens WHERE app = ? AND user = ?", (app, user)
+                )
+
+        await self._issued(discard)
+
+    async def _issued(self, call: Callable[[], _T]) -> _T:
+        try:
+            return await self._run(call)
+        except sqlite3.Error as error:
+            _log.error("state_write_failed", backend="sqlite", error_type=type(error).__name__)
+            raise fail("STATE_UNAVAILABLE") from None
+
     async def _write(
         self, app: str, after: Session | None, sql: str, parameters: tuple[object, ...]
     ) -> None:
@@ -209,6 +269,7 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, int]:
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA busy_timeout=5000")
             connection.execute(_SCHEMA)
+            connection.execute(_ISSUED_SCHEMA)
         except sqlite3.DatabaseError as error:
             connection.close()
             raise ConfigError(
