@@ -262,3 +262,20 @@ async def test_what_an_app_issued_is_remembered_across_a_restart(tmp_path: Path)
                 metadata=metadata,
             )
         assert emulator.request_count("R7") == 1
+
+
+async def test_a_forced_r3_is_repeated_only_when_cometchat_said_it_did_nothing(
+    stack: Stack, channel: grpc.aio.Channel
+) -> None:
+    backend = Backend(channel, stack, "app-a")
+    # A gateway error may come after CometChat minted the token: not repeated.
+    stack.emulator.inject("R3", "gateway", status=503)
+    failure = await fails(backend.issue("cometchat-uid-1"))
+    assert failure.reason == "UPSTREAM_BAD_RESPONSE"
+    assert stack.emulator.request_count("R3") == 1
+
+    # A 429 says nothing was done: repeated after CometChat's delay.
+    stack.emulator.inject_fault("R3", "ERR_TOO_MANY_REQUESTS", retry_after=1)
+    issued = await backend.issue("cometchat-uid-1")
+    assert issued.auth_token
+    assert stack.emulator.request_count("R3") == 3

@@ -203,3 +203,15 @@ async def test_call_tokens_are_never_shared_between_apps(tmp_path: Path) -> None
 
 def test_auth_pb2_user_is_the_shared_message() -> None:
     assert calls_pb2.GenerateCallTokenResponse().user.DESCRIPTOR is auth_pb2.CallsUser.DESCRIPTOR
+
+
+async def test_c1_goes_through_the_retry_policy(stack: Stack, channel: grpc.aio.Channel) -> None:
+    app_a = Caller(channel, stack, "app-a")
+    await app_a.auth.login("cometchat-uid-1")
+    stack.emulator.inject("C1", "gateway", status=503)
+    stack.emulator.inject_connection_close("C1")
+
+    answer = await app_a.call_token("team-a:retried")
+
+    assert answer.call_token
+    assert stack.emulator.request_count("C1") == 3
