@@ -54,6 +54,9 @@ async def test_client_suite_against_a_live_sidecar(tmp_path: Path, language: str
         text = output.decode(errors="replace")
         print(text)  # shown by pytest on failure, and in CI logs with -s
         assert process.returncode == 0, f"{language} client suite failed:\n{text[-4000:]}"
-        # The live sequence really ran against this sidecar: it logged in and out.
+        # The live sequence really ran against this sidecar: it logged in and out, made a
+        # call token, created a user for an issued token, revoked one token and all of a user's.
         assert stack.emulator.request_count("M1") >= 2
         assert stack.emulator.request_count("M2") >= 1
+        for endpoint in ("C1", "R2", "R7", "R8"):
+            assert stack.emulator.request_count(endpoint) >= 1, endpoint
