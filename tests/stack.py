@@ -58,12 +58,12 @@ def write_credentials(directory: Path, apps: Sequence[str]) -> dict[str, str]:
 CALL_SESSION_PREFIX = ""
 
 
-def granting_policy(apps: Sequence[str]) -> str:
+def granting_policy(apps: Sequence[str], call_tokens_per_second: float = 50) -> str:
     """A policy file's text granting each app everything: call tokens (any session id),
     token issuance for any UID, and revoke_all."""
     return "".join(
         f'[apps."{app}"]\ncall_session_prefix = "{CALL_SESSION_PREFIX}"\n'
-        "call_tokens_per_second = 50\ncall_token_burst = 100\n"
+        f"call_tokens_per_second = {call_tokens_per_second}\ncall_token_burst = 100\n"
         "issue_tokens = true\nrevoke_all = true\n\n"
         for app in apps
     )

@@ -1,6 +1,7 @@
-"""The reliability scenario: concurrent calls from several apps while the emulator injects
-each fault kind in turn, with the recovery after each one measured; then the sidecar is
-killed with SIGKILL under the same load and restarted on its state file.
+"""The reliability scenario: concurrent calls from several apps (a login, a read, a call
+token, an issued token and a logout, in turn) while the emulator injects each fault kind
+in turn, with the recovery after each one measured; then the sidecar is killed with
+SIGKILL under the same load and restarted on its state file.
 
 The sidecar is a real process (`python -m sidecar serve` with SQLite state); the emulator
 runs in this process, so it outlives the sidecar and counts every upstream request.
@@ -21,14 +22,18 @@ from typing import Any
 
 import grpc
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
+from cometchat_sidecar.calls.v1 import calls_pb2, calls_pb2_grpc
+from cometchat_sidecar.tokens.v1 import tokens_pb2, tokens_pb2_grpc
 
 from sidecar.emulator import Emulator
 from sidecar.emulator.faults import FaultPolicy
 from tests.grpc_helpers import DETAILS_KEY, failure_of
 from tests.processes import SidecarProcess, emulator_args
-from tests.stack import new_state_key, write_credentials
+from tests.stack import granting_policy, new_state_key, write_credentials, write_policy
 
 APPS = ("app-a", "app-b", "app-c")
+# What each worker calls, in turn.
+METHODS = ("Login", "GetLoggedInUser", "GenerateCallToken", "IssueAuthToken", "Logout")
 WORKERS_PER_APP = 2
 DEADLINE_SECONDS = 2.0
 PHASES: tuple[tuple[str, FaultPolicy], ...] = (
@@ -89,6 +94,8 @@ class _App:
         self.name = app
         self.uid = own_uid(app)
         self._stub = auth_pb2_grpc.AuthServiceStub(channel)
+        self._calls = calls_pb2_grpc.CallsServiceStub(channel)
+        self._tokens = tokens_pb2_grpc.AuthTokenServiceStub(channel)
         self._metadata = (("authorization", f"Bearer {credential}"),)
 
     async def call(self, phase: str, method: str) -> Call:
@@ -106,13 +113,25 @@ class _App:
             "Logout": lambda: self._stub.Logout(
                 auth_pb2.LogoutRequest(), metadata=self._metadata, timeout=DEADLINE_SECONDS
             ),
+            "GenerateCallToken": lambda: self._calls.GenerateCallToken(
+                calls_pb2.GenerateCallTokenRequest(session_id=f"{self.name}-room"),
+                metadata=self._metadata,
+                timeout=DEADLINE_SECONDS,
+            ),
+            "IssueAuthToken": lambda: self._tokens.IssueAuthToken(
+                tokens_pb2.IssueAuthTokenRequest(uid=self.uid),
+                metadata=self._metadata,
+                timeout=DEADLINE_SECONDS,
+            ),
         }
         started = time.monotonic()
         user: str | None = None
         try:
             answer = await calls[method]()
             reason = "OK"
-            if method != "Logout" and answer.HasField("user"):
+            if method == "IssueAuthToken":
+                user = answer.uid
+            elif method != "Logout" and answer.HasField("user"):
                 user = answer.user.uid
         except grpc.aio.AioRpcError as error:
             if DETAILS_KEY in dict(error.trailing_metadata() or ()):
@@ -129,7 +148,7 @@ async def _load(apps: list[_App], phase: str, seconds: float, outcome: Outcome) 
 
     async def worker(app: _App) -> None:
         while time.monotonic() < stop_at:
-            for method in ("Login", "GetLoggedInUser", "Logout"):
+            for method in METHODS:
                 call = await app.call(phase, method)
                 outcome.calls.append(call)
                 if call.user is not None and call.user != app.uid:
@@ -172,6 +191,10 @@ class _Sidecar:
             "COMETCHAT_SIDECAR_STATE_KEY": new_state_key(),
             "COMETCHAT_SIDECAR_LOGIN_RATE_PER_SECOND": "0",
             "COMETCHAT_SIDECAR_REVOCATION_CHECK_SECONDS": "0",
+            # Call tokens and issued tokens for every app, at a rate this load never meets.
+            "COMETCHAT_SIDECAR_POLICY_FILE": str(
+                write_policy(workdir, granting_policy(APPS, call_tokens_per_second=10000))
+            ),
         }
         self._process: SidecarProcess | None = None
         self.address = ""
@@ -256,12 +279,13 @@ def report(outcome: Outcome) -> str:
         recovery = outcome.recovery_seconds[phase]
         lines.append(f"| {phase} | {len(calls)} | {reasons} | {slowest:.2f} s | {recovery:.2f} s |")
     total = len(outcome.calls)
-    writes = sum(1 for c in outcome.calls if c.method != "GetLoggedInUser")
+    upstream = sum(1 for c in outcome.calls if c.method != "GetLoggedInUser")
     lines.append("")
     lines.append(
-        f"{total} calls in all (recovery probes included), {writes} of them Login or Logout; "
+        f"{total} calls in all (recovery probes included), {upstream} of them of the kinds "
+        "that may go upstream (all but GetLoggedInUser); "
         f"{outcome.upstream_requests} upstream requests: {outcome.upstream_requests / total:.2f} "
-        f"per call, {outcome.upstream_requests / writes:.2f} per Login or Logout."
+        f"per call, {outcome.upstream_requests / upstream:.2f} per call that may go upstream."
     )
     restored = sum(1 for app in APPS if outcome.users_after_restart.get(app) == own_uid(app))
     lines.append(
