@@ -53,10 +53,13 @@ def kustomize(directory: Path) -> list[dict[str, Any]]:
     return documents(run(tool("kustomize"), "build", directory))
 
 
-def helm(*values: str, kube_version: str = KUBERNETES_VERSIONS[0]) -> list[dict[str, Any]]:
+def helm(
+    *values: str, kube_version: str = KUBERNETES_VERSIONS[0], values_file: Path | None = None
+) -> list[dict[str, Any]]:
     sets = [arg for value in values for arg in ("--set", value)]
+    files = ["--values", str(values_file)] if values_file is not None else []
     return documents(
-        run(tool("helm"), "template", "demo", CHART, "--kube-version", kube_version, *sets)
+        run(tool("helm"), "template", "demo", CHART, "--kube-version", kube_version, *files, *sets)
     )
 
 
@@ -89,6 +92,8 @@ HELM_EXISTING = (
 )
 # The chart's defaults: one app on its socket, no TCP.
 HELM_SOCKETS_ONLY = ("cometchat.appId=example-app-id", "secrets.existingSecret=cometchat-keys")
+# Values with a policy file (TOML does not survive --set).
+HELM_POLICY_VALUES = Path(__file__).with_name("policy-values.yaml")
 
 
 def pod_spec(document: dict[str, Any]) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from tests.deploy.render import (
     DEPLOY,
     HELM_EXISTING,
     HELM_INLINE,
+    HELM_POLICY_VALUES,
     HELM_SOCKETS_ONLY,
     KUBERNETES_VERSIONS,
     PROBE_SERVICE,
@@ -40,6 +41,7 @@ RENDERINGS: dict[str, Renderer] = {
     "helm-inline-secrets": lambda: helm(*HELM_INLINE),
     "helm-existing-secrets": lambda: helm(*HELM_EXISTING),
     "helm-sockets-only": lambda: helm(*HELM_SOCKETS_ONLY),
+    "helm-policy": lambda: helm(*HELM_SOCKETS_ONLY, values_file=HELM_POLICY_VALUES),
 }
 SIDECAR_ENV = {
     "COMETCHAT_API_KEY_FILE",
@@ -371,6 +373,47 @@ def test_with_every_app_on_a_socket_there_is_no_tcp_and_no_credential() -> None:
         mounted = {v["secret"]["secretName"] for v in spec["volumes"] if "secret" in v}
         assert len(mounted) == 1, name  # the API key's Secret, mounted by the sidecar only
         assert len(secrets) <= 1, name
+
+
+def test_a_policy_file_is_mounted_as_a_folder_the_sidecar_rereads() -> None:
+    import tomllib
+
+    from sidecar.domain.policy import parse_policy
+
+    rendered = RENDERINGS["helm-policy"]()
+    (_, spec) = _workloads(rendered)[0]
+    sidecar = sidecar_of(spec)
+    assert sidecar is not None
+    env = {e["name"]: e.get("value") for e in sidecar["env"]}
+    assert env["COMETCHAT_SIDECAR_POLICY_FILE"] == "/etc/cometchat-sidecar/policy/policy.toml"
+    (mount,) = [m for m in sidecar["volumeMounts"] if m["name"] == "policy"]
+    # No subPath: the kubelet updates a folder mount in place when the ConfigMap changes.
+    assert mount == {
+        "name": "policy",
+        "mountPath": "/etc/cometchat-sidecar/policy",
+        "readOnly": True,
+    }
+    (volume,) = [v for v in spec["volumes"] if v["name"] == "policy"]
+    (config_map,) = [
+        d
+        for d in rendered
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"] == volume["configMap"]["name"]
+    ]
+    # What the chart mounts is a policy the sidecar takes, for the chart's own app.
+    policy = parse_policy(tomllib.loads(config_map["data"]["policy.toml"]), "chart", ("app",))
+    assert policy.for_app("app").call_session_prefix == "app:"
+    # Without a policy value there is no policy file: deny by default.
+    for name in ("helm-sockets-only", "helm-inline-secrets"):
+        (_, other) = _workloads(RENDERINGS[name]())[0]
+        sidecar = sidecar_of(other)
+        assert sidecar is not None
+        assert "COMETCHAT_SIDECAR_POLICY_FILE" not in {e["name"] for e in sidecar["env"]}
+    existing = helm(*HELM_SOCKETS_ONLY, "policy.existingConfigMap=my-policy")
+    (_, spec) = _workloads(existing)[0]
+    assert [v["configMap"]["name"] for v in spec["volumes"] if v["name"] == "policy"] == [
+        "my-policy"
+    ]
+    assert not [d for d in existing if d["metadata"]["name"].endswith("-policy")]
 
 
 def test_the_chart_targets_kubernetes_1_29_or_newer() -> None:

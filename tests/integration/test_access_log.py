@@ -59,3 +59,56 @@ async def test_changes_and_errors_are_logged_at_info_and_reads_at_debug(
     # Whatever the level, every call is counted.
     labels = {"method": "GetLoggedInUser", "reason": "OK", "code": "OK"}
     assert metric(metrics, "cometchat_sidecar_rpcs_total", **labels) == 2
+
+
+async def test_each_call_token_and_token_rpc_logs_one_line_and_is_counted(
+    tmp_path: Path, logs: io.StringIO
+) -> None:
+    from cometchat_sidecar.calls.v1 import calls_pb2, calls_pb2_grpc
+    from cometchat_sidecar.tokens.v1 import tokens_pb2, tokens_pb2_grpc
+
+    configure_logging("info", "json", stream=logs)
+    async with (
+        live_stack(tmp_path) as stack,
+        grpc.aio.insecure_channel(stack.address) as channel,
+    ):
+        metadata = stack.metadata("app-a")
+        calls = calls_pb2_grpc.CallsServiceStub(channel)
+        tokens = tokens_pb2_grpc.AuthTokenServiceStub(channel)
+        issued = await tokens.IssueAuthToken(
+            tokens_pb2.IssueAuthTokenRequest(uid="cometchat-uid-2"), metadata=metadata
+        )
+        await AppClient(auth_pb2_grpc.AuthServiceStub(channel), metadata).login_with_token(
+            issued.auth_token
+        )
+        await calls.GenerateCallToken(
+            calls_pb2.GenerateCallTokenRequest(session_id="standup"), metadata=metadata
+        )
+        await fails(
+            calls.GenerateCallToken(calls_pb2.GenerateCallTokenRequest(), metadata=metadata)
+        )
+        await tokens.RevokeAuthToken(
+            tokens_pb2.RevokeAuthTokenRequest(uid="cometchat-uid-2", auth_token=issued.auth_token),
+            metadata=metadata,
+        )
+        await tokens.RevokeAllAuthTokens(
+            tokens_pb2.RevokeAllAuthTokensRequest(uid="cometchat-uid-2"), metadata=metadata
+        )
+        async with httpx.AsyncClient(base_url=f"http://{stack.sidecar.http_address}") as ops:
+            metrics = (await ops.get("/metrics")).text
+
+    lines = [(r["method"], r["reason"], r["uid"], r["level"]) for r in rpc_lines(logs)]
+    assert lines == [
+        ("IssueAuthToken", "OK", "cometchat-uid-2", "info"),
+        ("LoginWithToken", "OK", "cometchat-uid-2", "info"),
+        ("GenerateCallToken", "OK", "cometchat-uid-2", "info"),
+        ("GenerateCallToken", "ERROR_SESSION_ID_MISSING", None, "info"),
+        ("RevokeAuthToken", "OK", "cometchat-uid-2", "info"),
+        ("RevokeAllAuthTokens", "OK", "cometchat-uid-2", "info"),
+    ]
+    for method in ("IssueAuthToken", "GenerateCallToken", "RevokeAuthToken"):
+        assert (
+            metric(metrics, "cometchat_sidecar_rpcs_total", method=method, reason="OK", code="OK")
+            == 1
+        )
+    assert "standup" not in metrics
