@@ -223,8 +223,14 @@ class CometChatClient:
         tracer = self._tracer
         while True:
             attempt += 1
+            refused: BreakerOpen | None = None
+            try:
+                self._breaker.before_call()
+            except BreakerOpen as error:
+                refused = error
             span = None
             if tracer is not None:
+                # The breaker's state as it admitted (or refused) this try.
                 span = tracer.start_try(
                     endpoint,
                     method,
@@ -234,15 +240,24 @@ class CometChatClient:
                     self._breaker.state.name.lower(),
                 )
             try:
-                wait = await self._attempt(
-                    endpoint, method, url, headers, body, ends_at, attempt, span, repeatable
+                outcome = await self._attempt(
+                    endpoint,
+                    method,
+                    url,
+                    headers,
+                    body,
+                    ends_at,
+                    attempt,
+                    refused,
+                    span,
+                    repeatable,
                 )
             finally:
                 if span is not None:
                     span.end()
-            if isinstance(wait, dict):
-                return wait
-            await asyncio.sleep(wait)
+            if isinstance(outcome, dict):
+                return outcome
+            await asyncio.sleep(outcome)
 
     async def _attempt(
         self,
@@ -253,15 +268,14 @@ class CometChatClient:
         body: dict[str, Any] | None,
         ends_at: float,
         attempt: int,
+        refused: BreakerOpen | None,
         span: TrySpan | None,
         repeatable: bool,
     ) -> dict[str, Any] | float:
-        """Try `attempt`: its data, or how long to wait before the next; raises when no
-        retry may help."""
+        """Try `attempt` (unless the breaker `refused` it): its data, or how long to wait
+        before the next; raises when no retry may help."""
         loop = asyncio.get_running_loop()
-        try:
-            self._breaker.before_call()
-        except BreakerOpen as refused:
+        if refused is not None:
             if span is not None:
                 span.refused(refused.retry_after)
             raise fail(

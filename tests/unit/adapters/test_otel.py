@@ -59,7 +59,9 @@ def _values(span: ReadableSpan) -> list[Any]:
 async def test_a_refused_try_shows_the_open_breaker(
     emulator: Emulator, tracing: Tracing, exporter: InMemorySpanExporter
 ) -> None:
-    breaker = CircuitBreaker(threshold=1, open_seconds=60)
+    now = [0.0]
+    breaker = CircuitBreaker(threshold=1, open_seconds=60, clock=lambda: now[0])
+    key = emulator.config.full_access_key
     async with httpx.AsyncClient() as http:
         client = CometChatClient(
             http,
@@ -72,8 +74,10 @@ async def test_a_refused_try_shows_the_open_breaker(
         emulator.inject("R3", "gateway", status=503)
         for _ in range(2):
             with pytest.raises(SidecarError):
-                await client.create_auth_token("cometchat-uid-1", emulator.config.full_access_key)
-    failed, refused = _finished(tracing, exporter)
+                await client.create_auth_token("cometchat-uid-1", key)
+        now[0] = 61.0  # the open window has passed: the next try is the probe
+        await client.create_auth_token("cometchat-uid-1", key)
+    failed, refused, probe = _finished(tracing, exporter)
 
     assert failed.kind is SpanKind.CLIENT
     assert failed.attributes is not None
@@ -88,7 +92,10 @@ async def test_a_refused_try_shows_the_open_breaker(
     assert 0 < left <= 60
     assert "http.response.status_code" not in refused.attributes
     assert refused.status.status_code is StatusCode.ERROR
-    assert emulator.request_count("R3") == 1
+    assert probe.attributes is not None
+    assert probe.attributes["cometchat_sidecar.upstream.breaker_state"] == "half_open"
+    assert probe.attributes["http.response.status_code"] == 200
+    assert emulator.request_count("R3") == 2
 
 
 async def test_no_uid_token_or_key_in_any_span(
