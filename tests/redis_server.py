@@ -13,8 +13,11 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
+from redis.exceptions import RedisError
 
 # The append-only file is synced before each write is answered: what the README asks of a
 # Redis whose acknowledged sessions must survive a crash of Redis itself.
@@ -144,3 +147,122 @@ def redis_process(workdir: Path) -> Iterator[RedisProcess]:
         yield server
     finally:
         server.kill()
+
+
+SERVICE = "sidecar"
+# A new replica is synced at once, not after the default 5 s wait for more replicas.
+_QUICK_SYNC = ("--repl-diskless-sync-delay", "0")
+
+
+class SentinelCluster:
+    """One primary, one replica and three sentinels on loopback, each by PID in its own
+    folder. The sentinels fail over one second after the primary stops answering."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.primary = RedisProcess(workdir / "primary")
+        self.replica = RedisProcess(workdir / "replica")
+        self.sentinels = [RedisProcess(workdir / f"sentinel-{n}", sentinel=True) for n in range(3)]
+
+    @property
+    def url(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels)
+        return f"redis+sentinel://{hosts}/{SERVICE}"
+
+    def start(self) -> None:
+        self.primary.extra = list(_QUICK_SYNC)
+        self.primary.start()
+        self.replica.extra = [*_QUICK_SYNC, "--replicaof", "127.0.0.1", str(self.primary.port)]
+        self.replica.start()
+        for sentinel in self.sentinels:
+            sentinel.extra = [
+                f"sentinel monitor {SERVICE} 127.0.0.1 {self.primary.port} 2",
+                f"sentinel down-after-milliseconds {SERVICE} 1000",
+                f"sentinel failover-timeout {SERVICE} 10000",
+                f"sentinel parallel-syncs {SERVICE} 1",
+            ]
+            sentinel.start()
+        self.wait_until_settled(self.primary.port)
+
+    def primary_port(self) -> int | None:
+        """The primary's port, as the first sentinel that answers says."""
+        for sentinel in self.sentinels:
+            with contextlib.suppress(RedisError):
+                address: Any = _client(sentinel.port).sentinel_get_master_addr_by_name(SERVICE)
+                if address:
+                    return int(address[1])
+        return None
+
+    def wait_until_settled(self, primary: int, timeout: float = 60) -> None:
+        """Until every sentinel names `primary`, sees the two other sentinels and a replica
+        whose link to the primary is up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(self._settled(s.port, primary) for s in self.sentinels):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the sentinels did not settle:\n" + self.sentinels[0].log())
+
+    def wait_for_failover(self, old: int, timeout: float = 60) -> int:
+        """The new primary's port, once the sentinels have promoted one."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            port = self.primary_port()
+            if port is not None and port != old and _role(port) == "master":
+                return port
+            time.sleep(0.05)
+        raise RuntimeError("no failover:\n" + self.sentinels[0].log())
+
+    def restart_as_replica(self, server: RedisProcess, primary: int) -> None:
+        """Start a killed server again as a replica of `primary`, as an orchestrator that
+        follows the sentinels would (the sentinels would also convert it, but later)."""
+        server.extra = [*_QUICK_SYNC, "--replicaof", "127.0.0.1", str(primary)]
+        server.start()
+
+    def kill_all(self) -> None:
+        for process in [*self.sentinels, self.replica, self.primary]:
+            process.kill()
+
+    @staticmethod
+    def _settled(sentinel: int, primary: int) -> bool:
+        try:
+            client = _client(sentinel)
+            master: Any = client.sentinel_master(SERVICE)
+            replicas: Any = client.sentinel_slaves(SERVICE)
+            replication = _client(primary).info("replication")
+        except RedisError:
+            return False
+        return (
+            int(master["port"]) == primary
+            and int(master["num-other-sentinels"]) == 2
+            and len(replicas) == 1
+            and not replicas[0]["is_sdown"]
+            and replicas[0].get("master-link-status") == "ok"
+            and int(replication.get("connected_slaves", 0)) == 1
+        )
+
+
+def _client(port: int) -> redis.Redis:
+    return redis.Redis(
+        host="127.0.0.1",
+        port=port,
+        socket_timeout=1,
+        socket_connect_timeout=1,
+        decode_responses=True,
+    )
+
+
+def _role(port: int) -> str:
+    try:
+        return str(_client(port).role()[0])
+    except RedisError:
+        return ""
+
+
+@contextlib.contextmanager
+def sentinel_cluster(workdir: Path) -> Iterator[SentinelCluster]:
+    cluster = SentinelCluster(workdir)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.kill_all()

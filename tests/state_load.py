@@ -204,6 +204,30 @@ class Workload:
         }
 
 
+async def watch_hears_a_login(watcher: AppCaller, changer: AppCaller, uid: str) -> None:
+    """A WatchSession on one sidecar learns of a login made through the other (pub/sub)."""
+    stream = watcher.stub.WatchSession(auth_pb2.WatchSessionRequest(), metadata=watcher.metadata)
+    try:
+        first = await asyncio.wait_for(stream.read(), 10)
+        assert isinstance(first, auth_pb2.WatchSessionResponse)
+        assert first.change == auth_pb2.SESSION_CHANGE_CURRENT
+        async with asyncio.timeout(15):
+            while True:  # the relay may still be resubscribing: log in until it is heard
+                answer = await changer.call("Login", uid)
+                try:
+                    message = await asyncio.wait_for(stream.read(), 1.0)
+                except TimeoutError:
+                    await changer.call("Logout")
+                    continue
+                assert isinstance(message, auth_pb2.WatchSessionResponse)
+                if message.change == auth_pb2.SESSION_CHANGE_LOGGED_IN:
+                    assert answer.reason == "OK"
+                    assert message.user.uid == uid
+                    return
+    finally:
+        stream.cancel()
+
+
 def record(name: str, figures: dict[str, Any]) -> None:
     """Print a test's figures; with SIDECAR_FIGURES_DIR set, also write them there as
     `<name>.json` (the README's reliability figures are copied from such files)."""

@@ -64,8 +64,9 @@ _DEFAULT_BUDGET: Final = 1.0
 # so the caller gets STATE_UNAVAILABLE with its reason rather than a bare deadline error.
 _MARGIN_MIN: Final = 0.02
 _MARGIN_MAX: Final = 0.25
-# The longest a session write waits for its replicas (WAIT), deadline permitting.
-REPLICA_WAIT_SECONDS: Final = 2.0
+# The longest a session write waits for its replicas (WAIT), deadline permitting; a
+# replica that is connected acknowledges within milliseconds.
+REPLICA_WAIT_SECONDS: Final = 1.0
 # A lock whose release failed (Redis unreachable) is released again every so often until
 # its TTL would have ended it anyway, so the app's next login need not wait out the TTL.
 _RELEASE_RETRY_SECONDS: Final = 0.1
@@ -173,10 +174,11 @@ class RedisState:
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
         self._swap = client.register_script(_SWAP)
-        # Locks of this process whose release failed: key -> owner value. No operation of
-        # this process holds them any more (the app's in-process lock is free again), so
-        # the app's next operation here may release one at once rather than wait its TTL.
-        self._unreleased: dict[str, str] = {}
+        # The owner values of the locks operations of this process hold now. A lock that
+        # carries this process's origin but is not among them is stale (its release failed,
+        # or its SET landed while its answer was lost): the next operation here releases it
+        # at once rather than wait out its TTL.
+        self._live: set[str] = set()
         self._late_releases: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -276,9 +278,10 @@ class RedisState:
     @contextlib.asynccontextmanager
     async def hold(self, app: str, purpose: str) -> AsyncIterator[None]:
         key = self._lock_key(app)
-        value = f"{purpose}|{secrets.token_hex(16)}"
+        value = f"{purpose}|{self._origin}|{secrets.token_hex(16)}"
         ttl_ms = int(self._lock_ttl * 1000)
         await self._acquire(key, value, purpose, ttl_ms)
+        self._live.add(value)
 
         task = asyncio.current_task()
         assert task is not None
@@ -295,6 +298,7 @@ class RedisState:
                 raise fail("STATE_UNAVAILABLE") from None
             raise
         finally:
+            self._live.discard(value)
             _fence.reset(token)
             watchdog.cancel()
             await asyncio.gather(watchdog, return_exceptions=True)
@@ -324,9 +328,8 @@ class RedisState:
                 held = _as_bytes(holder).decode()
                 if held == value:
                     return  # our own SET, applied before its answer was lost and it was retried
-                if self._unreleased.get(key) == held:
+                if _origin_of(held) == self._origin and held not in self._live:
                     await self._io("lock", self._release(keys=[key], args=[held]))
-                    self._unreleased.pop(key, None)
                     continue
                 if conflicts(purpose, held.split("|")[0]):
                     raise fail("ERROR_LOGIN_IN_PROGRESS")
@@ -354,7 +357,8 @@ class RedisState:
                 return
 
     def _release_later(self, key: str, value: str) -> None:
-        self._unreleased[key] = value
+        """Keep releasing until the TTL would have ended it, so that other processes need
+        not wait it out either."""
         task = asyncio.get_running_loop().create_task(self._release_until_expired(key, value))
         self._late_releases.add(task)
         task.add_done_callback(self._late_releases.discard)
@@ -369,12 +373,8 @@ class RedisState:
                     await self._release(keys=[key], args=[value])
             except (RedisError, TimeoutError):
                 continue
-            if self._unreleased.get(key) == value:
-                del self._unreleased[key]
             _log.info("state_lock_released_late", key=key)
             return
-        if self._unreleased.get(key) == value:
-            del self._unreleased[key]  # expired by now
 
     # Relay of changes to the other replicas ---------------------------------------
 
@@ -462,9 +462,11 @@ class RedisState:
     async def _replicated(self, script: Any, keys: list[str], args: list[Any]) -> int:
         """The write, then WAIT on the same connection (WAIT counts the replicas that hold
         this connection's writes): written only once `min_replicas` replicas hold it."""
-        wait_ms = max(1, int(min(REPLICA_WAIT_SECONDS, _budget() - _MARGIN_MIN) * 1000))
+        # At most half of what is left: the call still has to answer (and, on a failed
+        # login, drop the old session) before its deadline.
+        wait_ms = max(1, int(min(REPLICA_WAIT_SECONDS, _budget() / 2) * 1000))
         pipe = self._redis.pipeline(transaction=False)
-        script(keys=keys, args=args, client=pipe)
+        await script(keys=keys, args=args, client=pipe)  # queued, sent with the WAIT
         pipe.wait(self._min_replicas, wait_ms)
         written, replicas = await pipe.execute()
         if written and int(replicas) < self._min_replicas:
@@ -496,6 +498,12 @@ class RedisState:
 
     def __repr__(self) -> str:
         return f"RedisState(namespace={self._ns!r}, min_replicas={self._min_replicas})"
+
+
+def _origin_of(lock_value: str) -> str:
+    """The process that took a lock (its value is purpose|origin|random)."""
+    parts = lock_value.split("|")
+    return parts[1] if len(parts) == 3 else ""
 
 
 def _margin(left: float) -> float:
