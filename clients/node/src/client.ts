@@ -1,6 +1,7 @@
 import {
   type CallOptions as GrpcCallOptions,
   type ChannelOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
   credentials as grpcCredentials,
   type ChannelCredentials,
@@ -18,6 +19,7 @@ import {
   type LoginResponse,
   type LoginWithTokenResponse,
   type LogoutResponse,
+  type WatchSessionResponse,
 } from "./gen/cometchat_sidecar/auth/v1/auth.js";
 import { CallsServiceService } from "./gen/cometchat_sidecar/calls/v1/calls.js";
 import { AuthTokenServiceService } from "./gen/cometchat_sidecar/tokens/v1/tokens.js";
@@ -215,6 +217,7 @@ export class SidecarClient {
    * Watches this app's session: an async iterable of {@link SessionEvent}s,
    * first the current state (`CURRENT`), then one per change (`LOGGED_IN`,
    * `LOGGED_OUT`, `REVOKED`). No deadline unless `deadlineMs` is given.
+   * Throws a SidecarError at once when the call cannot start (a closed client).
    *
    * ```ts
    * for await (const event of sidecar.watchSession()) {
@@ -225,7 +228,12 @@ export class SidecarClient {
    */
   watchSession(options: WatchSessionOptions = {}): SessionWatch {
     const callOptions = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
-    const call = this.stub.watchSession({}, new Metadata(), callOptions);
+    let call: ClientReadableStream<WatchSessionResponse>;
+    try {
+      call = this.stub.watchSession({}, new Metadata(), callOptions);
+    } catch (err) {
+      throw toSidecarError(err); // e.g. the client was closed
+    }
     const watch = new SessionWatch(call, options.signal, (ended) => this.watches.delete(ended));
     this.watches.add(watch);
     return watch;

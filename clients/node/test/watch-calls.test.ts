@@ -174,6 +174,7 @@ describe("watchSession against a fake sidecar", () => {
     other.close();
     assert.deepEqual(await watch.next(), { value: undefined, done: true });
     await until(() => fake.watchesCancelled === 1, "the server to see the cancel");
+    assert.throws(() => other.watchSession(), SidecarError);
   });
 });
 
