@@ -13,6 +13,8 @@ Used by the reliability test (which asserts on the result) and by `bench/reliabi
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -28,7 +30,7 @@ from cometchat_sidecar.tokens.v1 import tokens_pb2, tokens_pb2_grpc
 from sidecar.emulator import Emulator
 from sidecar.emulator.faults import FaultPolicy
 from tests.grpc_helpers import DETAILS_KEY, failure_of
-from tests.processes import SidecarProcess, emulator_args
+from tests.processes import ROOT, SidecarProcess, emulator_args
 from tests.stack import granting_policy, new_state_key, write_credentials, write_policy
 
 APPS = ("app-a", "app-b", "app-c")
@@ -45,6 +47,11 @@ PHASES: tuple[tuple[str, FaultPolicy], ...] = (
     ("20% hangs", FaultPolicy(hang_rate=0.2)),
     ("outage: every connection reset", FaultPolicy(reset_rate=1.0)),
 )
+FLOOD_PHASE = "one app floods logins"
+# The flooding app: its own process, this many logins in flight (more than the per-app limit
+# of calls in flight, 64), a new user in each.
+FLOOD_APP = "app-flood"
+FLOOD_IN_FLIGHT = 128
 KILL_PHASE = "sidecar SIGKILL + restart"
 # A client-side deadline expiry: the sidecar did not answer in time with its own reason.
 LATE = "NO_ANSWER_BEFORE_DEADLINE"
@@ -80,6 +87,8 @@ class Outcome:
     # upstream requests those GetLoggedInUser calls caused.
     users_after_restart: dict[str, str | None] = field(default_factory=dict)
     upstream_for_restart_check: int = -1
+    # The flooding app's answers by reason, in the flood phase.
+    flood_answers: dict[str, int] = field(default_factory=dict)
 
     def reasons(self, phase: str | None = None) -> Counter[str]:
         return Counter(c.reason for c in self.calls if phase is None or c.phase == phase)
@@ -226,10 +235,32 @@ async def _kill_under_load(
     await load
 
 
+async def _flood_under_load(
+    apps: list[_App], sidecar: _Sidecar, credential: str, seconds: float, outcome: Outcome
+) -> None:
+    """The other apps' usual load while the flooding app's process floods logins."""
+    flooding = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.reliability.flood",
+        sidecar.address, credential, str(seconds + 1.0), str(FLOOD_IN_FLIGHT),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await asyncio.sleep(0.5)  # the flood is at full strength before the others start
+        await _load(apps, FLOOD_PHASE, seconds, outcome)
+        out, _ = await asyncio.wait_for(flooding.communicate(), seconds + 60)
+    finally:
+        if flooding.returncode is None:
+            flooding.kill()
+            await flooding.wait()
+    assert flooding.returncode == 0
+    outcome.flood_answers = json.loads(out)
+
+
 async def run(workdir: Path, phase_seconds: float = 2.0, recovery_limit: float = 15.0) -> Outcome:
     outcome = Outcome()
     async with Emulator() as emulator:
-        credentials = write_credentials(workdir / "apps", APPS)
+        credentials = write_credentials(workdir / "apps", [*APPS, FLOOD_APP])
         sidecar = _Sidecar(workdir, emulator)
         await sidecar.start()
         counted = 0
@@ -243,6 +274,12 @@ async def run(workdir: Path, phase_seconds: float = 2.0, recovery_limit: float =
                     outcome.recovery_seconds[phase] = await _recover(
                         apps, phase, outcome, recovery_limit
                     )
+                await _flood_under_load(
+                    apps, sidecar, credentials[FLOOD_APP], phase_seconds, outcome
+                )
+                outcome.recovery_seconds[FLOOD_PHASE] = await _recover(
+                    apps, FLOOD_PHASE, outcome, recovery_limit
+                )
                 await _kill_under_load(apps, sidecar, phase_seconds, outcome)
                 outcome.recovery_seconds[KILL_PHASE] = await _recover(
                     apps, KILL_PHASE, outcome, recovery_limit
@@ -272,7 +309,7 @@ def report(outcome: Outcome) -> str:
         "| phase | calls | outcomes by reason | slowest call | recovery |",
         "|---|---|---|---|---|",
     ]
-    for phase in [name for name, _ in PHASES] + [KILL_PHASE]:
+    for phase in [name for name, _ in PHASES] + [FLOOD_PHASE, KILL_PHASE]:
         calls = [c for c in outcome.calls if c.phase == phase]
         reasons = ", ".join(f"{r} {n}" for r, n in outcome.reasons(phase).most_common())
         slowest = max(c.seconds for c in calls)
@@ -286,6 +323,11 @@ def report(outcome: Outcome) -> str:
         "that may go upstream (all but GetLoggedInUser); "
         f"{outcome.upstream_requests} upstream requests: {outcome.upstream_requests / total:.2f} "
         f"per call, {outcome.upstream_requests / upstream:.2f} per call that may go upstream."
+    )
+    flood = ", ".join(f"{r} {n}" for r, n in Counter(outcome.flood_answers).most_common())
+    lines.append(
+        f"In the flood phase the flooding app ({FLOOD_IN_FLIGHT} logins in flight, its own "
+        f"process) was answered {sum(outcome.flood_answers.values())} times: {flood}."
     )
     restored = sum(1 for app in APPS if outcome.users_after_restart.get(app) == own_uid(app))
     lines.append(

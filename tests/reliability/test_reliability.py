@@ -8,6 +8,7 @@ from sidecar.domain.errors import REASONS
 from tests.reliability.scenario import (
     APPS,
     DEADLINE_SECONDS,
+    FLOOD_PHASE,
     KILL_PHASE,
     METHODS,
     PHASES,
@@ -30,7 +31,10 @@ async def test_every_call_ends_in_time_with_a_documented_reason(tmp_path: Path) 
     outcome = await run(tmp_path, phase_seconds=2.0, recovery_limit=RECOVERY_LIMIT_SECONDS)
     print("\n" + report(outcome))
 
-    assert {c.phase for c in outcome.calls} >= {phase for phase, _ in PHASES} | {KILL_PHASE}
+    assert {c.phase for c in outcome.calls} >= {phase for phase, _ in PHASES} | {
+        FLOOD_PHASE,
+        KILL_PHASE,
+    }
     documented = set(REASONS) | {"OK"}
     # While the killed sidecar is down, callers get their transport's UNAVAILABLE; only then.
     undocumented = [
@@ -58,5 +62,14 @@ async def test_every_call_ends_in_time_with_a_documented_reason(tmp_path: Path) 
         "ERROR_NO_USER_LOGGED_IN",
         "ERROR_AUTH_TOKEN_MISSING",
     }
+    # While one app floods logins, the others' calls succeed as in the baseline, in time.
+    assert set(outcome.reasons(FLOOD_PHASE)) <= {
+        "OK",
+        "ERROR_NO_USER_LOGGED_IN",
+        "ERROR_AUTH_TOKEN_MISSING",
+    }
+    flooded = sum(outcome.flood_answers.values())
+    others = sum(outcome.reasons(FLOOD_PHASE).values())
+    assert flooded > others, f"no flood: {outcome.flood_answers}"
     assert {c.method for c in outcome.calls} >= set(METHODS)
     assert outcome.upstream_requests <= MAX_UPSTREAM_PER_CALL * len(outcome.calls)
