@@ -442,10 +442,13 @@ class RedisState:
         fence = _fence.get()
         return fence[1] if fence is not None and fence[0] == self._lock_key(app) else _NO_FENCE
 
-    async def _io(self, what: str, operation: Awaitable[_T]) -> _T:
-        """One round trip, bounded by the caller's deadline; STATE_UNAVAILABLE on failure."""
+    async def _io(
+        self, what: str, operation: Awaitable[_T], without_deadline: float = _DEFAULT_BUDGET
+    ) -> _T:
+        """One round trip, bounded by the caller's deadline (else by `without_deadline`);
+        STATE_UNAVAILABLE on failure."""
         try:
-            async with asyncio.timeout(_budget()):
+            async with asyncio.timeout(_budget(without_deadline)):
                 return await operation
         except (RedisError, TimeoutError) as error:
             raise _unavailable(what, error) from None
@@ -454,7 +457,11 @@ class RedisState:
         if not self._min_replicas:
             written = await self._io("write", cast(Awaitable[int], script(keys=keys, args=args)))
         else:
-            written = await self._io("write", self._replicated(script, keys, args))
+            written = await self._io(
+                "write",
+                self._replicated(script, keys, args),
+                without_deadline=_DEFAULT_BUDGET + REPLICA_WAIT_SECONDS,
+            )
         if not written:
             _log.error("state_write_refused_lock_lost", key=keys[0])
             raise fail("STATE_UNAVAILABLE")
@@ -464,7 +471,8 @@ class RedisState:
         this connection's writes): written only once `min_replicas` replicas hold it."""
         # At most half of what is left: the call still has to answer (and, on a failed
         # login, drop the old session) before its deadline.
-        wait_ms = max(1, int(min(REPLICA_WAIT_SECONDS, _budget() / 2) * 1000))
+        left = _budget(2 * REPLICA_WAIT_SECONDS)
+        wait_ms = max(1, int(min(REPLICA_WAIT_SECONDS, left / 2) * 1000))
         pipe = self._redis.pipeline(transaction=False)
         await script(keys=keys, args=args, client=pipe)  # queued, sent with the WAIT
         pipe.wait(self._min_replicas, wait_ms)
@@ -510,12 +518,12 @@ def _margin(left: float) -> float:
     return min(_MARGIN_MAX, max(_MARGIN_MIN, left * 0.1))
 
 
-def _budget() -> float:
-    """Seconds the next round trip may take: the caller's deadline less a margin, else the
-    default; never below a few milliseconds (the call then fails fast)."""
+def _budget(without_deadline: float = _DEFAULT_BUDGET) -> float:
+    """Seconds the next round trip may take: the caller's deadline less a margin, else
+    `without_deadline`; never below a few milliseconds (the call then fails fast)."""
     left = time_remaining()
     if left is None:
-        return _DEFAULT_BUDGET
+        return without_deadline
     return max(0.005, left - _margin(left))
 
 
