@@ -5,6 +5,7 @@ volume, and a -wal file left by a SIGKILL. Real files on a real (loop-mounted ex
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import sqlite3
 import time
@@ -172,6 +173,15 @@ async def test_a_damaged_state_file_stops_the_start_and_is_left_as_it_is(
         async with deployment.sidecar():
             pass
     assert _files(deployment.state_path.parent) == before
+    record(
+        "sqlite_damaged_file",
+        {
+            "fault": "64 bytes of the sessions table's first page overwritten before a start",
+            "exit_code": 2,
+            "bad_config": json.loads(line)["error"],
+            "files_unchanged": True,
+        },
+    )
 
 
 async def test_a_state_file_on_a_read_only_volume_stops_the_start_and_is_left_as_it_is(
@@ -187,6 +197,15 @@ async def test_a_state_file_on_a_read_only_volume_stops_the_start_and_is_left_as
         assert "sessions.db" in line
         assert "Read-only file system" in line
         assert _files(deployment.state_path.parent) == before
+        record(
+            "sqlite_read_only_volume",
+            {
+                "fault": "the state volume remounted read-only before a start",
+                "exit_code": 2,
+                "bad_config": json.loads(line)["error"],
+                "files_unchanged": True,
+            },
+        )
     finally:
         volume.remount(read_only=False)
     async with deployment.sidecar() as apps:  # writable again: the session is there
