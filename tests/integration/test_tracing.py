@@ -203,12 +203,14 @@ async def test_forward_traceparent_sends_each_tries_own_context(
 
 
 async def test_a_refused_caller_gets_a_span_without_upstream_children(
-    tmp_path: Path, receiver: Receiver
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     header, trace_id, _ = traceparent()
     stranger = "stranger-credential-0123456789"
+    # Tracing left unset: the standard variable turns it on.
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
     async with (
-        live_stack(tmp_path, tracing="otlp") as stack,
+        live_stack(tmp_path) as stack,
         grpc.aio.insecure_channel(stack.address) as channel,
     ):
         stub = auth_pb2_grpc.AuthServiceStub(channel)
