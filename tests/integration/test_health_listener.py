@@ -9,6 +9,8 @@ from pathlib import Path
 import grpc
 import pytest
 from cometchat_sidecar.auth.v1 import auth_pb2, auth_pb2_grpc
+from cometchat_sidecar.calls.v1 import calls_pb2, calls_pb2_grpc
+from cometchat_sidecar.tokens.v1 import tokens_pb2, tokens_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from sidecar.config import load_settings
@@ -37,6 +39,26 @@ async def test_it_reports_the_main_servers_health_and_serves_nothing_else(
                     auth_pb2.GetLoggedInUserRequest(), metadata=stack.metadata("app-a"), timeout=5
                 )
             assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+            # Nor the call-token and token services: no call token is ever made here.
+            calls = calls_pb2_grpc.CallsServiceStub(channel)
+            tokens = tokens_pb2_grpc.AuthTokenServiceStub(channel)
+            for call in (
+                calls.GenerateCallToken(
+                    calls_pb2.GenerateCallTokenRequest(session_id="room"),
+                    metadata=stack.metadata("app-a"),
+                    timeout=5,
+                ),
+                tokens.IssueAuthToken(
+                    tokens_pb2.IssueAuthTokenRequest(uid="cometchat-uid-1"),
+                    metadata=stack.metadata("app-a"),
+                    timeout=5,
+                ),
+            ):
+                with pytest.raises(grpc.aio.AioRpcError) as caught:
+                    await call
+                assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        assert stack.emulator.request_count() == 0
 
 
 async def test_it_serves_the_probes_when_the_apps_use_sockets_alone() -> None:
