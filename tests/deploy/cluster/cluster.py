@@ -271,6 +271,10 @@ class Cluster:
     daemons: list[Daemon] = field(default_factory=list)
     started_seconds: float = 0.0
     before: HostState | None = None
+    made_netns_mount: bool = False
+    # /run/netns as it was before the run: the way to a namespace mount that something
+    # mounted over later (an `ip netns add` elsewhere) still hides beneath its path.
+    netns_fd: int | None = None
 
     @property
     def bin(self) -> Path:
@@ -519,6 +523,9 @@ def start(cluster: Cluster) -> None:
          "--initial-cluster", f"test=http://127.0.0.1:{ETCD_PEER_PORT}",
          "--unsafe-no-fsync"],
     )  # fmt: skip
+    NETNS.mkdir(parents=True, exist_ok=True)
+    cluster.netns_fd = os.open(NETNS, os.O_PATH | os.O_DIRECTORY)
+    cluster.made_netns_mount = _share_netns_folder()
     _containerd = _containerd_config(cluster)
     _cni_config(cluster)
     cluster.daemon("containerd", ["containerd", "--config", _containerd])
@@ -590,6 +597,28 @@ def start(cluster: Cluster) -> None:
 # --- the host, as it was ---------------------------------------------------------------
 
 
+NETNS = Path("/run/netns")
+
+
+def _mounted_at(path: Path) -> bool:
+    return any(
+        line.split()[4] == str(path)
+        for line in Path("/proc/self/mountinfo").read_text().splitlines()
+    )
+
+
+def _share_netns_folder() -> bool:
+    """Make /run/netns a shared mount of itself, as `ip netns add` does, before containerd
+    mounts the sandboxes' namespaces there. Otherwise an `ip netns add` elsewhere during
+    the run mounts the folder over them, and they can no longer be removed. True if made."""
+    if _mounted_at(NETNS):
+        return False
+    NETNS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "--bind", str(NETNS), str(NETNS)], check=True, timeout=30)
+    subprocess.run(["mount", "--make-shared", str(NETNS)], check=True, timeout=30)
+    return True
+
+
 def _sysctl_path(name: str) -> Path:
     return Path("/proc/sys") / name.replace(".", "/")
 
@@ -613,7 +642,7 @@ class HostState:
             path = _sysctl_path(name)
             if path.exists():
                 sysctls[name] = path.read_text().strip()
-        return cls(sysctls, _entries(Path("/run/netns")), _entries(Path("/var/lib/cni/results")))
+        return cls(sysctls, _entries(NETNS), _entries(Path("/var/lib/cni/results")))
 
 
 def _entries(folder: Path) -> set[str]:
@@ -658,10 +687,14 @@ def remove_iptables_chains() -> None:
 
 
 def _mounts_under(prefixes: Sequence[str]) -> list[str]:
+    """Mount points at or below the prefixes (below only, for a prefix ending in /)."""
     points = []
     for line in Path("/proc/mounts").read_text().splitlines():
         point = line.split()[1].encode().decode("unicode_escape")
-        if any(point == p or point.startswith(p.rstrip("/") + "/") for p in prefixes):
+        if any(
+            (point == p and not p.endswith("/")) or point.startswith(p.rstrip("/") + "/")
+            for p in prefixes
+        ):
             points.append(point)
     return sorted(points, key=len, reverse=True)
 
@@ -744,7 +777,10 @@ def leftovers(run: Path, before: HostState) -> list[str]:
                 if line.startswith("-N ") and _our_chain(line.split()[1]):
                     found.append(f"{binary} -t {table} chain {line.split()[1]}")
     found += [f"mount {m}" for m in _mounts_under([str(run)])]
-    found += [f"netns {n}" for n in _entries(Path("/run/netns")) - before.netns]
+    found += [f"netns {n}" for n in _entries(NETNS) - before.netns]
+    found += [
+        f"mount {m}" for m in _mounts_under([f"{NETNS}/"]) if Path(m).name not in before.netns
+    ]
     found += [
         f"CNI result {n}" for n in _entries(Path("/var/lib/cni/results")) - before.cni_results
     ]
@@ -795,10 +831,26 @@ def stop(cluster: Cluster, before: HostState) -> None:
     time.sleep(0.2)
     for point in _mounts_under([str(cluster.run)]):
         _quiet("umount", "-l", point)
-    for name in _entries(Path("/run/netns")) - before.netns:
+    ours = _entries(NETNS) - before.netns
+    ways = [NETNS]
+    if cluster.netns_fd is not None:
+        ways.append(Path(f"/proc/{os.getpid()}/fd/{cluster.netns_fd}"))
+    for name in ours:
         _quiet("ip", "netns", "delete", name)
+        for _ in range(5):
+            if not _mounted_at(NETNS / name):
+                break
+            for way in ways:
+                _quiet("umount", "-l", str(way / name))
+        for way in ways:
+            with contextlib.suppress(OSError):
+                (way / name).unlink()
+    if cluster.made_netns_mount and not _mounts_under([f"{NETNS}/"]) and not _entries(NETNS):
+        _quiet("umount", str(NETNS))
+    if cluster.netns_fd is not None:
         with contextlib.suppress(OSError):
-            (Path("/run/netns") / name).unlink()
+            os.close(cluster.netns_fd)
+        cluster.netns_fd = None
     for name in _entries(Path("/var/lib/cni/results")) - before.cni_results:
         with contextlib.suppress(OSError):
             (Path("/var/lib/cni/results") / name).unlink()

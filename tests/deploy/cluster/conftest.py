@@ -1,4 +1,4 @@
-"""Fixtures of the cluster tests: one real cluster for the session, the images built by
+"""Fixtures of the cluster tests: one real cluster for this folder's tests, the images built by
 tests/deploy/images.py imported into its containerd, and the emulator in its own pod.
 
 Not root, or a part missing: every cluster test skips with a message saying what; under
@@ -32,7 +32,9 @@ def _requirement() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Package scope: the cluster is removed when this folder's tests are done, before the rest
+# of the suite runs.
+@pytest.fixture(scope="package")
 def kube() -> Iterator[Kube]:
     problem = _requirement()
     if problem:
