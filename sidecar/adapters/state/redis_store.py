@@ -64,9 +64,10 @@ _DEFAULT_BUDGET: Final = 1.0
 # so the caller gets STATE_UNAVAILABLE with its reason rather than a bare deadline error.
 _MARGIN_MIN: Final = 0.02
 _MARGIN_MAX: Final = 0.25
-# The longest a session write waits for its replicas (WAIT), deadline permitting; a
-# replica that is connected acknowledges within milliseconds.
-REPLICA_WAIT_SECONDS: Final = 1.0
+# The longest a session write waits for its replicas (WAIT): at most half of what is left
+# of the caller's deadline, else this long. A connected replica acknowledges within
+# milliseconds, unless its own fsync (appendfsync always) is slowed by a busy disk.
+REPLICA_WAIT_SECONDS: Final = 3.0
 # A lock whose release failed (Redis unreachable) is released again every so often until
 # its TTL would have ended it anyway, so the app's next login need not wait out the TTL.
 _RELEASE_RETRY_SECONDS: Final = 0.1
@@ -471,8 +472,9 @@ class RedisState:
         this connection's writes): written only once `min_replicas` replicas hold it."""
         # At most half of what is left: the call still has to answer (and, on a failed
         # login, drop the old session) before its deadline.
-        left = _budget(2 * REPLICA_WAIT_SECONDS)
-        wait_ms = max(1, int(min(REPLICA_WAIT_SECONDS, left / 2) * 1000))
+        left = time_remaining()
+        wait = REPLICA_WAIT_SECONDS if left is None else min(REPLICA_WAIT_SECONDS, _budget() / 2)
+        wait_ms = max(1, int(wait * 1000))
         pipe = self._redis.pipeline(transaction=False)
         await script(keys=keys, args=args, client=pipe)  # queued, sent with the WAIT
         pipe.wait(self._min_replicas, wait_ms)
