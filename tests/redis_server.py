@@ -159,7 +159,11 @@ class SentinelCluster:
     """One primary, one replica and three sentinels on loopback, each by PID in its own
     folder. The sentinels fail over one second after the primary stops answering."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(
+        self, workdir: Path, password: str | None = None, sentinel_password: str | None = None
+    ) -> None:
+        self.password = password
+        self.sentinel_password = sentinel_password
         self.primary = RedisProcess(workdir / "primary")
         self.replica = RedisProcess(workdir / "replica")
         self.sentinels = [RedisProcess(workdir / f"sentinel-{n}", sentinel=True) for n in range(3)]
@@ -170,9 +174,14 @@ class SentinelCluster:
         return f"redis+sentinel://{hosts}/{SERVICE}"
 
     def start(self) -> None:
-        self.primary.extra = list(_QUICK_SYNC)
+        self.primary.extra = self._server_options()
         self.primary.start()
-        self.replica.extra = [*_QUICK_SYNC, "--replicaof", "127.0.0.1", str(self.primary.port)]
+        self.replica.extra = [
+            *self._server_options(),
+            "--replicaof",
+            "127.0.0.1",
+            str(self.primary.port),
+        ]
         self.replica.start()
         for sentinel in self.sentinels:
             sentinel.extra = [
@@ -181,6 +190,13 @@ class SentinelCluster:
                 f"sentinel failover-timeout {SERVICE} 10000",
                 f"sentinel parallel-syncs {SERVICE} 1",
             ]
+            if self.password:
+                sentinel.extra.append(f"sentinel auth-pass {SERVICE} {self.password}")
+            if self.sentinel_password:
+                sentinel.extra += [
+                    f"requirepass {self.sentinel_password}",
+                    f"sentinel sentinel-pass {self.sentinel_password}",
+                ]
             sentinel.start()
         self.wait_until_settled(self.primary.port)
 
@@ -188,7 +204,8 @@ class SentinelCluster:
         """The primary's port, as the first sentinel that answers says."""
         for sentinel in self.sentinels:
             with contextlib.suppress(RedisError):
-                address: Any = _client(sentinel.port).sentinel_get_master_addr_by_name(SERVICE)
+                client = _client(sentinel.port, self.sentinel_password)
+                address: Any = client.sentinel_get_master_addr_by_name(SERVICE)
                 if address:
                     return int(address[1])
         return None
@@ -208,7 +225,7 @@ class SentinelCluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             port = self.primary_port()
-            if port is not None and port != old and _role(port) == "master":
+            if port is not None and port != old and _role(port, self.password) == "master":
                 return port
             time.sleep(0.05)
         raise RuntimeError("no failover:\n" + self.sentinels[0].log())
@@ -216,20 +233,24 @@ class SentinelCluster:
     def restart_as_replica(self, server: RedisProcess, primary: int) -> None:
         """Start a killed server again as a replica of `primary`, as an orchestrator that
         follows the sentinels would (the sentinels would also convert it, but later)."""
-        server.extra = [*_QUICK_SYNC, "--replicaof", "127.0.0.1", str(primary)]
+        server.extra = [*self._server_options(), "--replicaof", "127.0.0.1", str(primary)]
         server.start()
 
     def kill_all(self) -> None:
         for process in [*self.sentinels, self.replica, self.primary]:
             process.kill()
 
-    @staticmethod
-    def _settled(sentinel: int, primary: int) -> bool:
+    def _server_options(self) -> list[str]:
+        if self.password is None:
+            return list(_QUICK_SYNC)
+        return [*_QUICK_SYNC, "--requirepass", self.password, "--masterauth", self.password]
+
+    def _settled(self, sentinel: int, primary: int) -> bool:
         try:
-            client = _client(sentinel)
+            client = _client(sentinel, self.sentinel_password)
             master: Any = client.sentinel_master(SERVICE)
             replicas: Any = client.sentinel_slaves(SERVICE)
-            replication = _client(primary).info("replication")
+            replication = _client(primary, self.password).info("replication")
         except RedisError:
             return False
         return (
@@ -242,9 +263,10 @@ class SentinelCluster:
         )
 
 
-def _client(port: int) -> redis.Redis:
+def _client(port: int, password: str | None = None) -> redis.Redis:
     return redis.Redis(
         host="127.0.0.1",
+        password=password,
         port=port,
         socket_timeout=1,
         socket_connect_timeout=1,
@@ -252,16 +274,18 @@ def _client(port: int) -> redis.Redis:
     )
 
 
-def _role(port: int) -> str:
+def _role(port: int, password: str | None = None) -> str:
     try:
-        return str(_client(port).role()[0])
+        return str(_client(port, password).role()[0])
     except RedisError:
         return ""
 
 
 @contextlib.contextmanager
-def sentinel_cluster(workdir: Path) -> Iterator[SentinelCluster]:
-    cluster = SentinelCluster(workdir)
+def sentinel_cluster(
+    workdir: Path, password: str | None = None, sentinel_password: str | None = None
+) -> Iterator[SentinelCluster]:
+    cluster = SentinelCluster(workdir, password, sentinel_password)
     try:
         cluster.start()
         yield cluster

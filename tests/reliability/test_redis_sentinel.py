@@ -10,6 +10,7 @@ that was acknowledged.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -22,7 +23,7 @@ import redis.asyncio as aioredis
 
 from sidecar.adapters.state.redis_store import RedisOptions, RedisState
 from sidecar.adapters.state.sealing import SessionSealer, parse_state_key
-from sidecar.domain.errors import SidecarError
+from sidecar.domain.errors import ConfigError, SidecarError
 from sidecar.domain.model import CallsUser, Session, UserStatus
 from sidecar.domain.secret import Secret
 from sidecar.emulator import Emulator, EmulatorConfig
@@ -271,3 +272,26 @@ async def test_locks_and_the_fence_hold_across_a_failover(cluster: SentinelClust
         await asyncio.gather(*tasks, return_exceptions=True)
         await one.close()
         await two.close()
+
+
+async def test_passwords_of_the_servers_and_of_the_sentinels(tmp_path: Path) -> None:
+    password, sentinel_password = secrets.token_hex(12), secrets.token_hex(12)
+    sealer = SessionSealer(parse_state_key(Secret(new_state_key()), "test"))
+    with sentinel_cluster(tmp_path / "redis", password, sentinel_password) as cluster:
+        url = Secret(cluster.url)
+        without = RedisOptions(password=Secret(password), min_replicas=MIN_REPLICAS)
+        with pytest.raises(ConfigError, match="cannot reach Redis") as refused:
+            await RedisState.open(url, "t:", sealer, options=without)
+        assert password not in str(refused.value)
+        options = RedisOptions(
+            password=Secret(password),
+            sentinel_password=Secret(sentinel_password),
+            min_replicas=MIN_REPLICAS,
+        )
+        state = await RedisState.open(url, "t:", sealer, options=options)
+        try:
+            await state.put(_session("app", "user"))
+            assert await state.get("app") == _session("app", "user")
+            assert password not in repr(state)
+        finally:
+            await state.close()

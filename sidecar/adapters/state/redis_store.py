@@ -38,7 +38,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
 
 from sidecar.adapters.cometchat.deadline import time_remaining
@@ -138,7 +138,13 @@ def _connect(url: Secret, options: RedisOptions) -> tuple[aioredis.Redis, Sentin
     if not is_sentinel(text):
         return aioredis.Redis.from_url(text, decode_responses=False, **common), None
     service = parse_sentinel_url(text)
-    sentinel_kwargs: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # Each sentinel is asked once per discovery (the next one is asked if it fails), never
+    # retried with backoff: a sentinel that is down must not hold up the call.
+    sentinel_kwargs: dict[str, Any] = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+        "retry": Retry(NoBackoff(), 0),
+    }
     if options.sentinel_password is not None:
         sentinel_kwargs["password"] = options.sentinel_password.reveal()
     sentinel = Sentinel(  # type: ignore[no-untyped-call]
