@@ -336,6 +336,9 @@ class Cluster:
                 env={**os.environ, **(env or {})},
             )
         self.daemons.append(Daemon(name, process, log))
+        # For the next run, should this one be killed before its clean-up (see `running`).
+        with (self.run / "pids").open("a") as pids:
+            pids.write(f"{process.pid} {name}\n")
 
     def check_daemons(self) -> None:
         for daemon in self.daemons:
@@ -874,6 +877,23 @@ def stop(cluster: Cluster, before: HostState) -> None:
     shutil.rmtree(cluster.run, ignore_errors=True)
 
 
+def _stop_recorded_daemons(run: Path) -> None:
+    """SIGKILL the daemons a killed run recorded, where the PID is still that daemon."""
+    record = run / "pids"
+    if not record.exists():
+        return
+    for line in record.read_text().splitlines():
+        pid_text, _, name = line.partition(" ")
+        try:
+            argv = Path(f"/proc/{pid_text}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and Path(argv[0].decode(errors="replace")).name == name:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid_text), signal.SIGKILL)
+    time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def exclusive(timeout: float = 1800) -> Iterator[None]:
     """Hold the host's cluster lock: one cluster per machine, whichever checkout runs it."""
@@ -900,8 +920,10 @@ def running() -> Iterator[Cluster]:
     with exclusive():
         run = cache_dir() / "run"
         before = HostState.now()
-        # A run killed before its clean-up (SIGKILL, power loss) left its folder: clear it.
+        # A run killed before its clean-up (SIGKILL, a CI timeout) left its folder and
+        # perhaps its daemons: stop those by their recorded PIDs, then clear the rest.
         if run.exists():
+            _stop_recorded_daemons(run)
             stop(Cluster(run, node_ip()), before)
         run.mkdir(parents=True)
         cluster = Cluster(run, node_ip(), before=before)
