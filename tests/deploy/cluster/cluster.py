@@ -638,6 +638,25 @@ class HostState:
     netns: set[str]
     cni_results: set[str]
 
+    def save(self, path: Path) -> None:
+        path.write_text(
+            json.dumps(
+                {
+                    "sysctls": self.sysctls,
+                    "netns": sorted(self.netns),
+                    "cni_results": sorted(self.cni_results),
+                }
+            )
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> HostState | None:
+        try:
+            data = json.loads(path.read_text())
+            return cls(data["sysctls"], set(data["netns"]), set(data["cni_results"]))
+        except (OSError, ValueError, KeyError):
+            return None
+
     @classmethod
     def now(cls) -> HostState:
         sysctls = {}
@@ -922,10 +941,13 @@ def running() -> Iterator[Cluster]:
         before = HostState.now()
         # A run killed before its clean-up (SIGKILL, a CI timeout) left its folder and
         # perhaps its daemons: stop those by their recorded PIDs, then clear the rest.
+        # What the host had before that run tells its leftovers from the host's own.
         if run.exists():
             _stop_recorded_daemons(run)
-            stop(Cluster(run, node_ip()), before)
+            stop(Cluster(run, node_ip()), HostState.load(run / "before.json") or before)
+            before = HostState.now()
         run.mkdir(parents=True)
+        before.save(run / "before.json")
         cluster = Cluster(run, node_ip(), before=before)
         try:
             start(cluster)
