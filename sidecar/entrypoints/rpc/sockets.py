@@ -97,15 +97,26 @@ def prepare(socket_dir: Path, app: str) -> AppSocket:
             f"socket path {str(path)!r} is longer than the {_MAX_PATH_BYTES} bytes "
             "a Unix socket address can hold: choose a shorter socket_dir"
         )
-    socket_dir.mkdir(parents=True, exist_ok=True)
     try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        info = folder.lstat()
-        if not stat.S_ISDIR(info.st_mode):
-            raise ConfigError(f"{str(folder)!r} exists and is not a directory") from None
-        os.chmod(folder, 0o700)
-    _clear_stale(path)
+        socket_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            info = folder.lstat()
+            if not stat.S_ISDIR(info.st_mode):
+                raise ConfigError(f"{str(folder)!r} exists and is not a directory") from None
+            os.chmod(folder, 0o700)
+        _clear_stale(path)
+    except OSError as error:
+        # For example a folder someone else made first (in Kubernetes: a kubelet that
+        # started the app containers before the sidecar, so it made their socket
+        # folders as root), or a socket_dir that is a file.
+        raise ConfigError(
+            f"cannot make the socket folder {str(folder)!r} for app {app!r}: "
+            f"{error.strerror or type(error).__name__}. The sidecar's user must be able to "
+            "create it or own it; in Kubernetes, the sidecar must start before the apps "
+            "(a native sidecar: an init container with restartPolicy Always)"
+        ) from None
     return AppSocket(app, path)
 
 

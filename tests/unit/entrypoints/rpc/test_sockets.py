@@ -27,6 +27,16 @@ def test_a_socket_path_too_long_for_a_unix_address_is_refused(tmp_path: Path) ->
         prepare(tmp_path / ("d" * 120), "billing")
 
 
+def test_a_socket_folder_that_cannot_be_made_stops_the_start_with_a_reason(
+    tmp_path: Path,
+) -> None:
+    in_the_way = tmp_path / "sockets"
+    in_the_way.write_text("a file where the socket folder should be")
+    with pytest.raises(ConfigError, match=r"cannot make the socket folder .*billing.*native"):
+        prepare(in_the_way, "billing")
+    assert in_the_way.read_text() == "a file where the socket folder should be"
+
+
 def test_owner_and_group_are_ids_or_names() -> None:
     assert resolve_user("") == -1
     assert resolve_group("") == -1
