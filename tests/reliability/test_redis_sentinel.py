@@ -1,7 +1,7 @@
 """A Sentinel-managed Redis failing over: the sidecar follows the new primary.
 
 Debian's redis-server and redis-sentinel on loopback: one primary, one replica, three
-sentinels (quorum 2, down after 1 s). The sidecars run with `redis_min_replicas = 1`, the
+sentinels (quorum 2, down after 2 s). The sidecars run with `redis_min_replicas = 1`, the
 setting the README names for this guarantee: a session write is answered only once the
 replica holds it, so the replica promoted after the primary's SIGKILL holds every session
 that was acknowledged.
