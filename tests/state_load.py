@@ -187,6 +187,19 @@ class Workload:
         limit = DEADLINE_SECONDS + DEADLINE_SLACK_SECONDS
         return [a for a in self.answers if a.reason == LATE or a.seconds > limit]
 
+    def failures(self) -> list[Answer]:
+        """The answers that are neither a success nor "nobody is logged in"."""
+        return [a for a in self.answers if a.reason not in ("OK", "ERROR_NO_USER_LOGGED_IN")]
+
+    def not_state_unavailable(self, since: float) -> list[tuple[object, ...]]:
+        """The failures that are not STATE_UNAVAILABLE, described for an assertion message
+        (start and duration relative to `since`, the fault's moment)."""
+        return [
+            (a.app, a.method, a.asked, a.reason, round(a.started - since, 3), round(a.seconds, 3))
+            for a in self.failures()
+            if a.reason != "STATE_UNAVAILABLE"
+        ]
+
     def first_ok_after(self, moment: float) -> dict[str, float]:
         """Seconds from `moment` to each app's first successful call that started after it."""
         firsts: dict[str, float] = {}

@@ -132,18 +132,13 @@ class CometChatClient:
         headers = self._common_headers() | {"apikey": api_key}
         url = f"{self._api}/users/{quote(uid, safe='')}/auth_tokens"
         data = await self._call("R3", "POST", url, headers, {"platform": _PLATFORM}, "api")
-        token = data.get("authToken")
-        if not isinstance(token, str) or not token:
-            raise fail("UPSTREAM_BAD_RESPONSE", endpoint="R3")
-        return token
+        return _required_text(data, "authToken", "R3")
 
     async def open_session(self, auth_token: str, device_id: str) -> CallsUser:
         headers = self._common_headers() | {"authToken": auth_token, "resource": device_id}
         body = {"platform": _PLATFORM, "deviceId": device_id}
         data = await self._call("M1", "PUT", f"{self._client}/me", headers, body, "client")
-        uid = data.get("uid")
-        if not isinstance(uid, str) or not uid:
-            raise fail("UPSTREAM_BAD_RESPONSE", endpoint="M1")
+        uid = _required_text(data, "uid", "M1")
         return CallsUser(
             uid=uid,
             name=_text(data.get("name")),
@@ -169,10 +164,7 @@ class CometChatClient:
         }
         url = f"{self._calls}/call_tokens"
         data = await self._call("C1", "POST", url, headers, {"sessionId": session_id}, "call")
-        token = data.get("token")
-        if not isinstance(token, str) or not token:
-            raise fail("UPSTREAM_BAD_RESPONSE", endpoint="C1")
-        return token
+        return _required_text(data, "token", "C1")
 
     async def issue_auth_token(self, uid: str, api_key: str) -> IssuedToken:
         headers = self._common_headers() | {"apikey": api_key}
@@ -476,3 +468,11 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _required_text(data: dict[str, Any], key: str, endpoint: str) -> str:
+    """`data[key]`, a non-empty string, or CometChat's answer is not what it should be."""
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise fail("UPSTREAM_BAD_RESPONSE", endpoint=endpoint)
+    return value
