@@ -130,6 +130,11 @@ REASONS: Final[MappingProxyType[str, ReasonSpec]] = MappingProxyType(
         "ERROR_UID_NOT_ALLOWED": _sidecar(
             "PERMISSION_DENIED", False, "The app's policy does not allow this UID here"
         ),
+        "ERROR_INVALID_NAME": _sidecar(
+            "INVALID_ARGUMENT",
+            False,
+            "The user's name must be at most 100 characters, with no control characters",
+        ),
         "ERROR_TOKEN_NOT_ISSUED_BY_APP": _sidecar(
             "PERMISSION_DENIED",
             False,

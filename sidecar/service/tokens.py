@@ -19,7 +19,7 @@ from sidecar.domain.policy import AppPolicy, Operation
 from sidecar.domain.secret import Secret
 from sidecar.service.ports import AuthTokenGateway, IssuedTokens
 from sidecar.service.sessions import SessionService
-from sidecar.service.validation import check_auth_token, check_uid
+from sidecar.service.validation import check_auth_token, check_name, check_uid
 
 _log = structlog.get_logger(__name__)
 
@@ -59,6 +59,7 @@ class AuthTokenService:
     ) -> tuple[IssuedToken, bool]:
         """A new token for `uid`, and whether the user was created for it."""
         key = self._checked(app, Operation.ISSUE_AUTH_TOKEN, uid)
+        check_name(name)
         created = False
         try:
             issued = await self._gateway.issue_auth_token(uid, key)

@@ -9,6 +9,7 @@ header from reaching one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Final
 
 from sidecar.domain.errors import fail
@@ -60,6 +61,17 @@ def _check_uid_rules(uid: str) -> None:
         raise fail("ERROR_UID_TOO_LONG")
     if not _UID_CHARACTERS.fullmatch(uid):
         raise fail("ERROR_UID_INVALID_CHARACTERS")
+
+
+NAME_MAX_LENGTH: Final = 100
+
+
+def check_name(name: str) -> None:
+    """Validate the display name of a user IssueAuthToken may create."""
+    if len(name) > NAME_MAX_LENGTH or any(
+        unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name
+    ):
+        raise fail("ERROR_INVALID_NAME")
 
 
 def check_auth_token(auth_token: str) -> None:

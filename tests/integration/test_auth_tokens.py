@@ -279,3 +279,22 @@ async def test_a_forced_r3_is_repeated_only_when_cometchat_said_it_did_nothing(
     issued = await backend.issue("cometchat-uid-1")
     assert issued.auth_token
     assert stack.emulator.request_count("R3") == 3
+
+
+@pytest.mark.parametrize(
+    "name", ["x" * 101, "Ada\nLovelace", "Ada\x00", "Ada\u2028Lovelace", "Ada\u202eevil"]
+)
+async def test_a_name_too_long_or_with_control_characters_is_refused_before_any_upstream_call(
+    stack: Stack, channel: grpc.aio.Channel, name: str
+) -> None:
+    backend = Backend(channel, stack, "app-a")
+    stack.emulator.reset_counts()
+
+    failure = await fails(backend.issue("new-named-user", create=True, name=name))
+
+    assert failure.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert failure.reason == "ERROR_INVALID_NAME"
+    assert stack.emulator.request_count() == 0
+    # Unicode letters within the bound are a name like any other.
+    issued = await backend.issue("new-named-user", create=True, name="Ada Lovelace-Byron ü 李")
+    assert issued.uid == "new-named-user"

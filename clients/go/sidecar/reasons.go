@@ -39,6 +39,9 @@ const (
 	ReasonUIDNotAllowed       = "ERROR_UID_NOT_ALLOWED"         // PERMISSION_DENIED: the UID is outside its patterns
 	ReasonTokenNotIssuedByApp = "ERROR_TOKEN_NOT_ISSUED_BY_APP" // PERMISSION_DENIED: RevokeAuthToken of a token this app did not issue
 
+	// IssueAuthToken's input (domain DomainSidecar).
+	ReasonInvalidName = "ERROR_INVALID_NAME" // INVALID_ARGUMENT: the new user's name is too long or has control characters
+
 	// The sidecar's own failures talking to CometChat (domain DomainSidecar).
 	ReasonUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"  // UNAVAILABLE, retryable
 	ReasonUpstreamTimeout     = "UPSTREAM_TIMEOUT"      // DEADLINE_EXCEEDED, retryable

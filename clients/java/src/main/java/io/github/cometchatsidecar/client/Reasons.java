@@ -77,6 +77,8 @@ public final class Reasons {
   public static final String ERROR_OPERATION_NOT_ALLOWED = "ERROR_OPERATION_NOT_ALLOWED";
   /** The UID is outside the app's policy patterns (PERMISSION_DENIED). */
   public static final String ERROR_UID_NOT_ALLOWED = "ERROR_UID_NOT_ALLOWED";
+  /** IssueAuthToken: the new user's name is too long or has control characters (INVALID_ARGUMENT). */
+  public static final String ERROR_INVALID_NAME = "ERROR_INVALID_NAME";
   /** RevokeAuthToken: the token was not issued by this app (PERMISSION_DENIED). */
   public static final String ERROR_TOKEN_NOT_ISSUED_BY_APP = "ERROR_TOKEN_NOT_ISSUED_BY_APP";
   /** CometChat could not be reached (UNAVAILABLE, retry helps). */
