@@ -69,6 +69,9 @@ def namespaces() -> Iterator[tuple[str, str]]:
     pod, upstream = f"ccpod-{suffix}", f"ccup-{suffix}"
     pod_link, upstream_link = f"ccp{suffix}", f"ccu{suffix}"
     made: list[str] = []
+    # `ip netns add` makes /run/netns a shared mount of itself the first time; the
+    # rehearsal takes that mount away again if it was the one that made it.
+    netns_was_mounted = _netns_mounted()
     try:
         for name in (pod, upstream):
             ip("netns", "add", name)
@@ -87,6 +90,16 @@ def namespaces() -> Iterator[tuple[str, str]]:
         # Deleting a namespace deletes the veth end inside it, and so the pair.
         for name in reversed(made):
             subprocess.run(["ip", "netns", "del", name], check=False, timeout=30)
+        netns = Path("/run/netns")
+        if not netns_was_mounted and _netns_mounted() and not any(netns.iterdir()):
+            subprocess.run(["umount", str(netns)], check=False, timeout=30)
+
+
+def _netns_mounted() -> bool:
+    return any(
+        line.split()[4] == "/run/netns"
+        for line in Path("/proc/self/mountinfo").read_text().splitlines()
+    )
 
 
 @dataclass
